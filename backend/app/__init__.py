@@ -1,0 +1,1 @@
+"""The FastAPI application: api (routers) -> services -> store (repository)."""

@@ -1,0 +1,36 @@
+"""Liveness (is this process serving) and readiness (can it reach its store)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from app.api.deps import app_settings, item_repository
+from app.runtime import server_info
+from app.schemas import Health, Ready
+from app.settings import Settings
+from app.store.items import ItemRepository
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("", response_model=Health)
+async def health(settings: Annotated[Settings, Depends(app_settings)]) -> Health:
+    info = server_info()
+    return Health(
+        status="ok",
+        server=info.server,
+        worker=info.worker,
+        worker_pid=info.worker_pid,
+        environment=settings.environment,
+        reload=info.reload,
+    )
+
+
+@router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
+async def ready(repo: Annotated[ItemRepository, Depends(item_repository)]):
+    try:
+        await repo.ping()
+    except Exception as exc:  # any store failure means "not ready", with the reason
+        return JSONResponse(status_code=503, content={"status": "unavailable", "store": type(exc).__name__})
+    return Ready(status="ok", store="ok")

@@ -1,0 +1,50 @@
+"""Pydantic models the API takes in and gives out."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class Item(ItemIn):
+    id: int
+    created_at: datetime
+
+
+class ItemPage(BaseModel):
+    items: list[Item]
+    next_after: int | None = Field(description="Pass as `after` to get the next page; null on the last page.")
+
+
+class Health(BaseModel):
+    status: str
+    server: str
+    worker: str
+    worker_pid: int
+    environment: str
+    reload: bool
+
+
+class Ready(BaseModel):
+    status: str
+    store: str
+
+
+class UploadReceipt(BaseModel):
+    size: int
+    sha256: str
+
+
+class CpuResult(BaseModel):
+    iterations: int
+    digest: str
+
+
+class WaitResult(BaseModel):
+    waited_ms: int

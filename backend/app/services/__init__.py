@@ -1,0 +1,1 @@
+"""Business rules between the routers and the store."""

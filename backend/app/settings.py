@@ -1,0 +1,27 @@
+"""Application settings, read once from the environment (prefix ``APP_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore", env_ignore_empty=True)
+
+    environment: Literal["dev", "prod", "test"] = "prod"
+    database_path: Path = Path("/data/app.db")
+    # Kept equal to Nginx's client_max_body_size so the app enforces it when reached directly.
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    max_websocket_message_bytes: int = Field(default=64 * 1024, ge=1, le=16 * 1024 * 1024)
+    access_log: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Off only to measure what the bundle's own middleware costs (see loadtest/).
+    middleware: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The store: SQLite in WAL mode, one connection per worker process."""

@@ -1,0 +1,41 @@
+"""Gunicorn (prod): a process manager over Uvicorn workers (uvicorn_worker.UvicornWorker).
+
+Every value comes from ServerSettings (environment), so Gunicorn and direct Uvicorn share knobs.
+"""
+
+from servers.proxies import trusted_proxies
+from servers.settings import ServerSettings
+from servers.workers import worker_count
+
+_s = ServerSettings()
+
+wsgi_app = "app.main:create_app()"
+bind = [f"{_s.host}:{_s.port}"]
+workers = worker_count(_s.web_concurrency, _s.max_workers)
+worker_class = "uvicorn_worker.UvicornWorker"
+
+# Idle keep-alive longer than Nginx's upstream keepalive_timeout (60 s): Nginx closes first.
+keepalive = _s.keepalive
+# A worker whose event loop stops answering the heartbeat this long is killed and replaced.
+timeout = _s.timeout
+# Fits inside compose's stop_grace_period (30 s): in-flight requests finish before SIGKILL.
+graceful_timeout = _s.graceful_timeout
+# Recycle workers (leaks, fragmentation); jitter keeps them from restarting all at once.
+max_requests = _s.max_requests
+max_requests_jitter = _s.max_requests_jitter
+# The heartbeat file lives in memory, not on a (possibly slow or read-only) disk.
+worker_tmp_dir = "/dev/shm"
+# Only the proxy network may set X-Forwarded-For/Proto.
+forwarded_allow_ips = trusted_proxies(_s.forwarded_allow_ips)
+
+accesslog = None  # the app logs each request itself, with its request id
+errorlog = "-"
+loglevel = _s.log_level
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "app.logging.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "root": {"handlers": ["stdout"], "level": _s.log_level.upper()},
+    "loggers": {"gunicorn.error": {"handlers": [], "propagate": True, "level": _s.log_level.upper()}},
+}

@@ -1,0 +1,30 @@
+import os
+
+
+def test_health_names_server_and_worker(client):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok"
+    assert body["server"] == "uvicorn"  # no gunicorn or granian imported in the test process
+    assert body["worker_pid"] == os.getpid()
+    assert body["environment"] == "test"
+
+
+def test_ready_checks_the_store(client):
+    assert client.get("/api/health/ready").json() == {"status": "ok", "store": "ok"}
+
+
+def test_ready_is_503_when_the_store_is_broken(settings):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    settings.database_path.unlink()  # schema gone: the first query fails
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/api/health/ready")
+    assert r.status_code == 503 and r.json()["status"] == "unavailable"
+
+
+def test_openapi_and_docs_live_under_api(client):
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/items" in spec["paths"] and "/api/work/cpu" in spec["paths"]
+    assert client.get("/api/docs").status_code == 200

@@ -1,0 +1,69 @@
+import pytest
+
+
+def test_create_returns_201_with_id_and_reads_back(client):
+    r = client.post("/api/items", json={"name": " widget ", "description": "blue"})
+    assert r.status_code == 201
+    item = r.json()
+    assert item["id"] >= 1 and item["name"] == "widget" and item["description"] == "blue"
+    assert client.get(f"/api/items/{item['id']}").json() == item
+
+
+def test_list_pages_by_keyset(client):
+    ids = [client.post("/api/items", json={"name": f"n{i}"}).json()["id"] for i in range(5)]
+    first = client.get("/api/items", params={"limit": 2}).json()
+    assert [i["id"] for i in first["items"]] == ids[:2] and first["next_after"] == ids[1]
+    rest = client.get("/api/items", params={"limit": 10, "after": first["next_after"]}).json()
+    assert [i["id"] for i in rest["items"]] == ids[2:] and rest["next_after"] is None
+
+
+def test_delete_then_missing_is_404(client):
+    item_id = client.post("/api/items", json={"name": "x"}).json()["id"]
+    assert client.delete(f"/api/items/{item_id}").status_code == 204
+    assert client.get(f"/api/items/{item_id}").status_code == 404
+    assert client.delete(f"/api/items/{item_id}").status_code == 404
+
+
+def test_idempotency_key_returns_first_item(client):
+    headers = {"Idempotency-Key": "order-42"}
+    first = client.post("/api/items", json={"name": "once"}, headers=headers)
+    again = client.post("/api/items", json={"name": "once"}, headers=headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+    assert len(client.get("/api/items").json()["items"]) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"name": ""},
+        {"name": "x" * 101},
+        {"name": 5},
+        {"name": "ok", "description": "d" * 1001},
+        {"name": "ok", "unexpected": 1},
+        [],
+    ],
+)
+def test_bad_item_is_422(client, body):
+    assert client.post("/api/items", json=body).status_code == 422
+
+
+def test_malformed_json_is_422(client):
+    r = client.post("/api/items", content=b'{"name": ', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/api/items/0", "/api/items/-1", "/api/items/abc", f"/api/items/{2**64}"])
+def test_bad_item_id_is_422(client, path):
+    assert client.get(path).status_code == 422
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"after": -1}, {"limit": "many"}])
+def test_bad_paging_is_422(client, params):
+    assert client.get("/api/items", params=params).status_code == 422
+
+
+def test_bad_idempotency_key_is_422(client):
+    r = client.post("/api/items", json={"name": "x"}, headers={"Idempotency-Key": "bad key!"})
+    assert r.status_code == 422

@@ -1,0 +1,22 @@
+"""The Gunicorn config as Gunicorn itself loads it."""
+
+import runpy
+from pathlib import Path
+
+import servers
+
+CONF = Path(servers.__file__).parent / "gunicorn.conf.py"
+
+
+def test_config_fits_nginx_and_compose(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("SERVER_FORWARDED_ALLOW_IPS", "10.2.0.0/24")
+    conf = runpy.run_path(str(CONF))
+    assert conf["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert conf["workers"] == 3
+    assert conf["keepalive"] > 60  # Nginx's upstream keepalive_timeout
+    assert conf["graceful_timeout"] < 30  # compose stop_grace_period
+    assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
+    assert conf["worker_tmp_dir"] == "/dev/shm"
+    assert conf["forwarded_allow_ips"] == "10.2.0.0/24"
+    assert conf["wsgi_app"] == "app.main:create_app()"

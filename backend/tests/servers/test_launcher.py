@@ -1,0 +1,45 @@
+import pytest
+
+from servers.__main__ import COMMANDS, main
+from servers.settings import ServerSettings
+
+
+def settings(**kw) -> ServerSettings:
+    return ServerSettings(forwarded_allow_ips="10.1.0.0/24", **kw)
+
+
+def test_uvicorn_gets_the_same_knobs_as_gunicorn():
+    argv = COMMANDS["uvicorn"](settings(WEB_CONCURRENCY=3, max_requests=500, max_requests_jitter=50))
+    joined = " ".join(argv)
+    assert "--workers 3" in joined and "--proxy-headers" in joined
+    assert "--forwarded-allow-ips 10.1.0.0/24" in joined
+    assert "--timeout-keep-alive 75" in joined and "--timeout-graceful-shutdown 25" in joined
+    assert "--limit-max-requests 500" in joined and "--limit-max-requests-jitter 50" in joined
+
+
+def test_uvicorn_reload_is_single_process():
+    argv = COMMANDS["uvicorn"](settings(reload=True))
+    assert "--reload" in argv and "--workers" not in argv
+
+
+def test_gunicorn_asgi_swaps_only_the_worker_class():
+    assert COMMANDS["gunicorn-asgi"](settings())[-2:] == ["--worker-class", "asgi"]
+
+
+def test_unknown_server_exits_with_usage():
+    with pytest.raises(SystemExit) as exc:
+        main(["apache"])
+    assert "usage" in str(exc.value)
+
+
+@pytest.mark.parametrize("env", [{"WEB_CONCURRENCY": "0"}, {"SERVER_KEEPALIVE": "forever"}, {"SERVER_PORT": "70000"}])
+def test_bad_server_settings_fail_fast(monkeypatch, env):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ValueError):
+        ServerSettings()
+
+
+def test_empty_web_concurrency_means_unset(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "")
+    assert ServerSettings().web_concurrency is None

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Build the bundle's images: `make images`.
+#
+# Base images are build arguments (PYTHON_IMAGE, NGINX_IMAGE) that default to the official,
+# tag-pinned images. Where no container registry is reachable (detected here, or OFFLINE=1),
+# the same Dockerfiles build from local base images made from Debian packages with debootstrap,
+# and Python packages come from a wheelhouse downloaded on the host, because pip inside a
+# build container may have no route to the package index.
+#
+# Prints nothing on stdout but the export lines for the resolved base images, so the
+# Makefile can `eval` them; progress goes to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${OFFICIAL_PYTHON_IMAGE:=python:3.13.5-slim-trixie}"
+: "${OFFICIAL_NGINX_IMAGE:=nginx:1.28.0}"
+: "${LOCAL_PYTHON_IMAGE:=apibundle/base-python:trixie}"
+: "${LOCAL_NGINX_IMAGE:=apibundle/base-nginx:trixie}"
+: "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
+: "${OFFLINE:=auto}"
+IMAGE_PYTHON_VERSION=3.13   # the Python of both the official image and Debian trixie
+
+log() { printf '[images] %s\n' "$*" >&2; }
+
+have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# debootstrap_image NAME PACKAGES: a minimal Debian trixie root filesystem, imported as NAME.
+debootstrap_image() {
+  local name=$1 packages=$2 root
+  if have_image "$name"; then return 0; fi
+  command -v debootstrap >/dev/null || { log "debootstrap is missing (apt-get install debootstrap)"; exit 1; }
+  root=$(mktemp -d /var/tmp/apibundle-rootfs.XXXXXX)
+  log "debootstrap trixie -> $name ($packages)"
+  debootstrap --variant=minbase --include="$packages" trixie "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
+    || { tail -n 30 "$root.log" >&2; exit 1; }
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc "$root"/usr/share/man
+  tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$name" >/dev/null
+  rm -rf "$root" "$root.log"
+}
+
+# wheelhouse DIR REQUIREMENTS: every pinned wheel for the image's Python, downloaded on the host.
+wheelhouse() {
+  local dir=$1 req=$2 stamp
+  stamp="$dir/.requirements.sha256"
+  if [ -f "$stamp" ] && sha256sum --status -c "$stamp" 2>/dev/null; then return 0; fi
+  log "downloading wheels for Python $IMAGE_PYTHON_VERSION into $dir"
+  find "$dir" -name '*.whl' -delete 2>/dev/null || true
+  mkdir -p "$dir"
+  python3 -m pip download -q --disable-pip-version-check --dest "$dir" --only-binary=:all: \
+    --python-version "$IMAGE_PYTHON_VERSION" --implementation cp --abi "cp${IMAGE_PYTHON_VERSION/./}" --abi abi3 --abi none \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+    --platform manylinux_2_31_x86_64 --platform manylinux_2_34_x86_64 --platform linux_x86_64 --platform any \
+    -r "$req"
+  sha256sum "$req" >"$stamp"
+}
+
+# resolve OFFICIAL LOCAL PACKAGES: which base image to build from.
+resolve() {
+  local official=$1 local_name=$2 packages=$3
+  case "$OFFLINE" in
+    1|true|yes) debootstrap_image "$local_name" "$packages"; echo "$local_name"; return ;;
+    0|false|no) echo "$official"; return ;;
+  esac
+  if have_image "$official"; then echo "$official"; return; fi
+  if timeout 60 docker pull -q "$official" >/dev/null 2>&1; then echo "$official"; return; fi
+  log "no registry answers for $official: building from Debian packages instead"
+  debootstrap_image "$local_name" "$packages"; echo "$local_name"
+}
+
+python_image=$(resolve "$OFFICIAL_PYTHON_IMAGE" "$LOCAL_PYTHON_IMAGE" python3,python3-venv,ca-certificates)
+nginx_image=$(resolve "$OFFICIAL_NGINX_IMAGE" "$LOCAL_NGINX_IMAGE" nginx,curl,ca-certificates)
+if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
+  wheelhouse backend/wheelhouse backend/requirements.txt
+  wheelhouse loadtest/wheelhouse loadtest/requirements.txt
+  pip_no_index=1
+else
+  pip_no_index=0
+fi
+printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q PIP_NO_INDEX=%q\n' "$python_image" "$nginx_image" "$pip_no_index"
