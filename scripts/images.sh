@@ -50,7 +50,7 @@ wheelhouse() {
     --python-version "$IMAGE_PYTHON_VERSION" --implementation cp --abi "cp${IMAGE_PYTHON_VERSION/./}" --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform manylinux_2_31_x86_64 --platform manylinux_2_34_x86_64 --platform linux_x86_64 --platform any \
-    -r "$req"
+    -r "$req" 2> >(grep -v "^WARNING: Location" >&2)
   sha256sum "$req" >"$stamp"
 }
 

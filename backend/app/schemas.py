@@ -29,6 +29,8 @@ class Health(BaseModel):
     worker_pid: int
     environment: str
     reload: bool
+    client: str | None = Field(description="The client address as the app sees it (after trusted proxy headers).")
+    scheme: str
 
 
 class Ready(BaseModel):

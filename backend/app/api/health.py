@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import app_settings, item_repository
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("", response_model=Health)
-async def health(settings: Annotated[Settings, Depends(app_settings)]) -> Health:
+async def health(request: Request, settings: Annotated[Settings, Depends(app_settings)]) -> Health:
     info = server_info()
     return Health(
         status="ok",
@@ -24,6 +24,8 @@ async def health(settings: Annotated[Settings, Depends(app_settings)]) -> Health
         worker_pid=info.worker_pid,
         environment=settings.environment,
         reload=info.reload,
+        client=request.client.host if request.client else None,
+        scheme=request.url.scheme,
     )
 
 

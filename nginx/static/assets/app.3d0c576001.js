@@ -16,7 +16,8 @@
   function show(status, cls, body, requestId) {
     $("status").textContent = status;
     $("status").className = cls;
-    $("server").textContent = pick(body, ["server", "app_server", "worker_class"]);
+    $("server").textContent = pick(body, ["server", "app_server"]);
+    $("worker").textContent = pick(body, ["worker", "worker_class"]);
     $("pid").textContent = pick(body, ["worker_pid", "pid"]);
     $("request-id").textContent = requestId || "—";
   }

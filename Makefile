@@ -1,0 +1,68 @@
+# apibundle: FastAPI behind Nginx and Gunicorn-managed Uvicorn workers.
+#   make up      prod profile (Gunicorn), sets up certs and images first, waits until healthy
+#   make test    unit tests and container tests (real Nginx, real Gunicorn, real containers)
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+COMPOSE ?= docker compose
+PYTHON ?= python3
+VENV ?= .venv
+PYTEST_ARGS ?=
+# Resolves the base images (official, or made from Debian packages where no registry answers)
+# and exports PYTHON_IMAGE / NGINX_IMAGE / PIP_NO_INDEX for compose. OFFLINE=1 forces air-gapped.
+WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
+OFFLINE ?= auto
+
+.PHONY: help up dev down logs ps certs images test unit lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+up: certs images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy
+	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
+	COMPOSE_PROFILES=prod $(COMPOSE) up --detach --wait
+	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
+
+dev: certs images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted)
+	COMPOSE_PROFILES=prod $(COMPOSE) rm --stop --force app
+	COMPOSE_PROFILES=dev $(COMPOSE) up --detach --wait
+	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on backend/app changes"
+
+down: ## stop and remove the bundle's containers (the data volume is kept)
+	COMPOSE_PROFILES=prod,dev $(COMPOSE) down --remove-orphans
+
+logs: ## follow the logs of every service
+	COMPOSE_PROFILES=prod,dev $(COMPOSE) logs --follow --tail=100
+
+ps: ## show the services and their health
+	COMPOSE_PROFILES=prod,dev $(COMPOSE) ps
+
+certs: ## make a local CA and a server certificate (kept while valid)
+	scripts/certs.sh
+
+images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
+	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build
+
+reports:
+	mkdir -p reports
+
+$(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
+	touch $@
+
+unit: $(VENV)/.installed ## unit tests only (no Docker)
+	$(VENV)/bin/pytest -m "not containers" $(PYTEST_ARGS)
+
+test: $(VENV)/.installed reports ## all tests: unit, then container tests against real images
+	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lock: ## re-pin the Python dependencies (needs uv)
+	cd backend && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
+	cd loadtest && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
+	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
+
+clean: down ## remove containers, the data volume and local build inputs (keeps certs)
+	COMPOSE_PROFILES=prod,dev $(COMPOSE) down --volumes
+	rm -rf $(VENV) backend/wheelhouse/*.whl loadtest/wheelhouse/*.whl

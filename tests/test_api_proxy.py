@@ -1,0 +1,81 @@
+"""/api through Nginx to Gunicorn's Uvicorn workers: identity, forwarded headers, request ids."""
+
+import json
+import subprocess
+
+import pytest
+from websockets.sync.client import connect
+
+pytestmark = pytest.mark.containers
+
+
+def test_prod_api_is_answered_by_gunicorn_uvicorn_workers(prod):
+    body = prod.get("/api/health").json()
+    assert body["server"] == "gunicorn" and body["worker"] == "uvicorn"
+    assert body["environment"] == "prod" and body["reload"] is False
+
+
+def test_gunicorn_runs_one_worker_per_cpu_of_the_container(prod):
+    top = prod.run("top", "app").stdout
+    workers = [line for line in top.splitlines() if "gunicorn" in line]
+    # the compose default gives the app 2 CPUs: one master + 2 workers
+    assert len(workers) == 3, top
+
+
+def gateway_of(stack, network: str) -> str:
+    name = f"{stack.project}_{network}"
+    out = subprocess.run(["docker", "network", "inspect", name], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)[0]["IPAM"]["Config"][0]["Gateway"]
+
+
+def test_the_app_sees_the_real_client_address_not_nginx(prod):
+    body = prod.get("/api/health").json()
+    # Published ports reach Nginx from the frontend network's gateway: that is the client here.
+    assert body["client"] == gateway_of(prod, "frontend")
+    assert body["scheme"] == "https"
+
+
+def test_a_client_cannot_spoof_its_address(prod):
+    body = prod.get("/api/health", headers={"X-Forwarded-For": "203.0.113.9"}).json()
+    assert body["client"] != "203.0.113.9"
+
+
+def test_request_id_round_trips_to_the_app_log(prod):
+    r = prod.get("/api/work/json", headers={"X-Request-ID": "rt-4f2a9c"})
+    assert r.headers.get_list("x-request-id") == ["rt-4f2a9c"]
+    assert '"request_id": "rt-4f2a9c"' in prod.logs("app")
+
+
+def test_request_id_is_made_by_nginx_when_missing(prod):
+    r = prod.get("/api/work/json")
+    (rid,) = r.headers.get_list("x-request-id")
+    assert len(rid) == 32 and f'"request_id": "{rid}"' in prod.logs("app")
+
+
+def test_websocket_echo_through_nginx(prod):
+    with connect(f"wss://localhost:{prod.https_port}/api/ws/echo", ssl=prod.ssl_context(), open_timeout=10) as ws:
+        ws.send("ping through nginx")
+        assert ws.recv(timeout=10) == "ping through nginx"
+        ws.send(b"\x00\xff")
+        assert ws.recv(timeout=10) == b"\x00\xff"
+
+
+def test_sse_events_arrive_one_by_one(prod):
+    import time
+
+    with prod.client() as c, c.stream("GET", "/api/events", params={"count": 3, "interval_ms": 1000}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        start, arrivals, buffer = time.monotonic(), [], ""
+        for chunk in r.iter_text():
+            buffer += chunk
+            while "\n\n" in buffer:
+                event, buffer = buffer.split("\n\n", 1)
+                if "event: tick" in event:
+                    arrivals.append(time.monotonic() - start)
+    assert len(arrivals) == 3
+    # Unbuffered: the first event is delivered long before the stream ends (~2 s later).
+    assert arrivals[0] < arrivals[2] - 1.0, arrivals
+
+
+def test_openapi_is_reachable_under_api(prod):
+    assert "/api/items" in prod.get("/api/openapi.json").json()["paths"]
