@@ -42,7 +42,8 @@ def old_protocol_context(version: ssl.TLSVersion) -> ssl.SSLContext:
     return ctx
 
 
-@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1])
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion:DeprecationWarning")
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1], ids=["TLSv1.0", "TLSv1.1"])
 def test_tls_1_0_and_1_1_are_refused_by_the_server(prod, version):
     with pytest.raises(ssl.SSLError) as refused:
         handshake(prod, old_protocol_context(version)).close()
@@ -50,6 +51,7 @@ def test_tls_1_0_and_1_1_are_refused_by_the_server(prod, version):
     assert refused.value.reason == "TLSV1_ALERT_PROTOCOL_VERSION", refused.value
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion:DeprecationWarning")
 def test_tls_1_2_with_the_same_permissive_client_is_accepted(prod):
     with handshake(prod, old_protocol_context(ssl.TLSVersion.TLSv1_2)) as tls:
         assert tls.version() == "TLSv1.2"

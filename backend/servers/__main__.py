@@ -61,6 +61,9 @@ COMMANDS = {"gunicorn": gunicorn, "uvicorn": uvicorn, "gunicorn-asgi": gunicorn_
 def main(argv: list[str]) -> None:
     if len(argv) != 1 or argv[0] not in COMMANDS:
         sys.exit(f"usage: python -m servers {{{'|'.join(get_args(Server))}}}")
+    for name in ("WEB_CONCURRENCY", "MAX_WORKERS"):
+        if os.environ.get(name) == "":
+            del os.environ[name]  # "unset", as the settings read it; Gunicorn would fail on ""
     settings = ServerSettings()
     migrate(get_settings().database_path)
     command = COMMANDS[argv[0]](settings)

@@ -1,0 +1,1 @@
+"""Load-test harness: runner, scenarios and report generator."""
