@@ -14,7 +14,6 @@ from servers.proxies import trusted_proxies
 from servers.settings import Server, ServerSettings
 from servers.workers import worker_count
 
-APP_FACTORY = "app.main:create_app"
 GUNICORN_CONF = os.path.join(os.path.dirname(__file__), "gunicorn.conf.py")
 
 
@@ -29,7 +28,7 @@ def gunicorn_asgi(s: ServerSettings) -> list[str]:
 
 def uvicorn(s: ServerSettings) -> list[str]:
     argv = [
-        "uvicorn", APP_FACTORY, "--factory",
+        "uvicorn", s.app, "--factory",
         "--host", s.host, "--port", str(s.port),
         "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips),
         "--timeout-keep-alive", str(s.keepalive),
@@ -46,7 +45,7 @@ def uvicorn(s: ServerSettings) -> list[str]:
 
 def granian(s: ServerSettings) -> list[str]:
     return [
-        "granian", "--interface", "asgi", "--factory", APP_FACTORY,
+        "granian", "--interface", "asgi", "--factory", s.app,
         "--host", s.host, "--port", str(s.port),
         "--workers", str(worker_count(s.web_concurrency, s.max_workers)),
         "--http", "1", "--respawn-failed-workers",

@@ -9,7 +9,7 @@ from servers.workers import worker_count
 
 _s = ServerSettings()
 
-wsgi_app = "app.main:create_app()"
+wsgi_app = f"{_s.app}()"  # an app factory, called once per worker
 bind = [f"{_s.host}:{_s.port}"]
 workers = worker_count(_s.web_concurrency, _s.max_workers)
 worker_class = "uvicorn_worker.UvicornWorker"

@@ -17,6 +17,8 @@ Server = Literal["gunicorn", "uvicorn", "gunicorn-asgi", "granian"]
 class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SERVER_", extra="ignore", env_ignore_empty=True)
 
+    # The ASGI app factory to serve; app.raw:create_app is the bare-ASGI ceiling used by loadtest/.
+    app: str = Field(default="app.main:create_app", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
     # The de-facto standard names, as Gunicorn and the official images read them.

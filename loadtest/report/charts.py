@@ -1,0 +1,181 @@
+"""Matplotlib figures (Agg backend), returned as PNG bytes with a data-URI for inline HTML.
+
+Every chart uses small multiples, one panel per scenario, because scenarios differ by
+an order of magnitude in RPS (static files vs the CPU-bound endpoint).  A topology
+keeps the same colour in every chart.
+"""
+
+import base64
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from loadtest.report.compare import TOPOLOGY_LABELS, ScenarioResult, TopologyRow  # noqa: E402
+
+PANEL_W, PANEL_H, COLUMNS = 6.2, 3.4, 2
+_PALETTE = plt.get_cmap("tab10").colors
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # file stem, e.g. "throughput"
+    title: str
+    alt: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def colour(topology: str) -> tuple[float, float, float]:
+    known = list(TOPOLOGY_LABELS)
+    index = known.index(topology) if topology in known else len(known) + sum(map(ord, topology))
+    return _PALETTE[index % len(_PALETTE)]
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _grid(n: int, title: str, columns: int = COLUMNS) -> tuple[Figure, list[Axes]]:
+    columns = min(columns, max(n, 1))
+    rows = math.ceil(n / columns) if n else 1
+    fig, axes = plt.subplots(rows, columns, figsize=(PANEL_W * columns, PANEL_H * rows), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig, flat[:n]
+
+
+def _style(ax: Axes, title: str, ylabel: str) -> None:
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_axisbelow(True)
+
+
+def _xticks(ax: Axes, rows: list[TopologyRow]) -> None:
+    ax.set_xticks(range(len(rows)), [row.topology for row in rows], rotation=25, ha="right", fontsize=8)
+
+
+def _panels(scenarios: list[ScenarioResult], title: str, draw: Callable[[Axes, ScenarioResult], None]) -> bytes:
+    fig, axes = _grid(len(scenarios), title)
+    for ax, result in zip(axes, scenarios):
+        draw(ax, result)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def throughput_chart(scenarios: list[ScenarioResult]) -> Chart:
+    def draw(ax: Axes, result: ScenarioResult) -> None:
+        rows = [row for row in result.rows if row.rps]
+        medians = [row.rps.median for row in rows]
+        err = [[row.rps.median - row.rps.min for row in rows], [row.rps.max - row.rps.median for row in rows]]
+        bars = ax.bar(range(len(rows)), medians, yerr=err, capsize=4, color=[colour(r.topology) for r in rows])
+        for bar, row in zip(bars, rows):
+            if not row.compared:
+                bar.set_hatch("//")
+                bar.set_alpha(0.5)
+        ax.bar_label(bars, labels=[f"{m:,.0f}" for m in medians], fontsize=7, padding=2)
+        ax.margins(y=0.15)
+        _xticks(ax, rows)
+        _style(ax, result.label, "requests/s (median, min–max)")
+
+    png = _panels(scenarios, "Throughput at capacity (hatched: load generator saturated, not compared)", draw)
+    return Chart("throughput", "Throughput per topology and scenario", "Median RPS per topology, one panel per scenario", png)
+
+
+def latency_chart(scenarios: list[ScenarioResult], name: str = "latency", mode_text: str = "at capacity") -> Chart:
+    percentiles = [("p50", 0.35), ("p95", 0.65), ("p99", 1.0)]
+
+    def draw(ax: Axes, result: ScenarioResult) -> None:
+        rows = result.rows
+        width = 0.27
+        for i, (key, alpha) in enumerate(percentiles):
+            xs = [x + (i - 1) * width for x in range(len(rows))]
+            ax.bar(xs, [getattr(row, key) for row in rows], width, color=[colour(r.topology) for r in rows], alpha=alpha)
+        _xticks(ax, rows)
+        title = result.label if result.mode == "capacity" else f"{result.label} @ {result.load_fraction:.0%}"
+        _style(ax, title, "latency, ms (median of runs)")
+
+    png = _panels(scenarios, f"Latency percentiles {mode_text}", draw)
+    return Chart(
+        name,
+        f"Latency percentiles {mode_text} (bars left to right: p50, p95, p99; darker = higher percentile)",
+        f"p50, p95 and p99 latency per topology {mode_text}",
+        png,
+    )
+
+
+def timeline_chart(scenarios: list[ScenarioResult]) -> Chart:
+    def draw(ax: Axes, result: ScenarioResult) -> None:
+        for row in result.rows:
+            for i, run in enumerate(row.runs):
+                history = run["history"]
+                if not history:
+                    continue
+                style = "--" if run["generator"]["saturated"] else "-"
+                label = row.topology if i == 0 else None
+                ts, p95 = [p["t"] for p in history], [p["p95"] for p in history]
+                ax.plot(ts, p95, style, color=colour(row.topology), alpha=0.8 if i == 0 else 0.4, lw=1.2, label=label)
+        ax.set_xlabel("seconds since end of warm-up")
+        ax.legend(fontsize=7, ncols=2, loc="upper left")
+        ax.set_ylim(bottom=0)
+        _style(ax, result.label, "p95 latency, ms")
+
+    png = _panels(scenarios, "p95 latency over time at capacity (every repetition; dashed: generator saturated)", draw)
+    return Chart("timeline", "Latency over time", "p95 latency from Locust history, per topology", png)
+
+
+def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
+    fig, axes = plt.subplots(
+        len(scenarios), 2, figsize=(PANEL_W * 2, PANEL_H * len(scenarios)), squeeze=False
+    )
+    roles = [("app", 1.0), ("nginx", 0.45)]
+    for (ax_cpu, ax_mem), result in zip(axes, scenarios):
+        rows = result.rows
+        for ax, attr, unit in ((ax_cpu, "cpu", "CPU, % of one core (avg)"), (ax_mem, "mem", "memory, MB (avg)")):
+            width = 0.38
+            for i, (role, alpha) in enumerate(roles):
+                values = [getattr(row, f"{attr}_{role}") or 0.0 for row in rows]
+                xs = [x + (i - 0.5) * width for x in range(len(rows))]
+                ax.bar(xs, values, width, color=[colour(r.topology) for r in rows], alpha=alpha, edgecolor="black", lw=0.3)
+            if attr == "cpu":
+                gen = [row.cpu_generator or 0.0 for row in rows]
+                ax.plot(range(len(rows)), gen, "kD", ms=5, label="load generator")
+            _xticks(ax, rows)
+            _style(ax, result.label, unit)
+    handles = [Patch(facecolor="grey", alpha=a, edgecolor="black", label=f"{r} containers") for r, a in roles]
+    handles.append(plt.Line2D([], [], color="black", marker="D", ls="", label="load generator CPU"))
+    fig.legend(handles=handles, loc="upper right", fontsize=8)
+    fig.suptitle("CPU and memory per container at capacity (solid: app, light: nginx)", fontsize=13, fontweight="bold")
+    fig.tight_layout()
+    return Chart("resources", "CPU and memory per container", "CPU and memory of app and nginx containers", _png(fig))
+
+
+def all_charts(scenarios: list[ScenarioResult]) -> list[Chart]:
+    capacity = [s for s in scenarios if s.mode == "capacity"]
+    fixed = [s for s in scenarios if s.mode == "fixed-rate"]
+    charts = []
+    if capacity:
+        charts += [throughput_chart(capacity), latency_chart(capacity), timeline_chart(capacity), resources_chart(capacity)]
+    if fixed:
+        charts.append(latency_chart(fixed, "latency-fixed-rate", "at fixed offered load"))
+    return charts
+
