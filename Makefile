@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
 
-.PHONY: help up dev down logs ps certs images test unit lock clean
+.PHONY: help up dev down logs ps certs images test unit lock clean loadtest report
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +42,20 @@ certs: ## make a local CA and a server certificate (kept while valid)
 	scripts/certs.sh
 
 images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
-	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build
+	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build \
+	  && $(COMPOSE) -f compose/loadtest.yml --profile generator build
+
+# Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
+# WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS (see loadtest/runner/settings.py).
+LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS
+export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
+
+loadtest: $(VENV)/.installed certs images reports ## compare app-server topologies under load; writes reports/<UTC time>/
+	$(VENV)/bin/python -m loadtest.runner
+
+report: $(VENV)/.installed ## regenerate a report from stored results: make report RUN=reports/<dir>
+	@test -n "$(RUN)" || { echo "usage: make report RUN=reports/<run dir>"; exit 2; }
+	$(VENV)/bin/python -m loadtest.report "$(RUN)"
 
 reports:
 	mkdir -p reports

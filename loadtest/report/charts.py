@@ -54,7 +54,9 @@ def _png(fig: Figure) -> bytes:
 def _grid(n: int, title: str, columns: int = COLUMNS) -> tuple[Figure, list[Axes]]:
     columns = min(columns, max(n, 1))
     rows = math.ceil(n / columns) if n else 1
-    fig, axes = plt.subplots(rows, columns, figsize=(PANEL_W * columns, PANEL_H * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(PANEL_W * columns, PANEL_H * rows), squeeze=False, layout="constrained"
+    )
     flat = list(axes.flat)
     for ax in flat[n:]:
         ax.set_visible(False)
@@ -74,11 +76,18 @@ def _xticks(ax: Axes, rows: list[TopologyRow]) -> None:
     ax.set_xticks(range(len(rows)), [row.topology for row in rows], rotation=25, ha="right", fontsize=8)
 
 
-def _panels(scenarios: list[ScenarioResult], title: str, draw: Callable[[Axes, ScenarioResult], None]) -> bytes:
+def _legend(fig: Figure, handles: list) -> None:
+    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=9)
+
+
+def _panels(
+    scenarios: list[ScenarioResult], title: str, draw: Callable[[Axes, ScenarioResult], None], legend: list | None = None
+) -> bytes:
     fig, axes = _grid(len(scenarios), title)
     for ax, result in zip(axes, scenarios):
         draw(ax, result)
-    fig.tight_layout()
+    if legend:
+        _legend(fig, legend)
     return _png(fig)
 
 
@@ -114,10 +123,11 @@ def latency_chart(scenarios: list[ScenarioResult], name: str = "latency", mode_t
         title = result.label if result.mode == "capacity" else f"{result.label} @ {result.load_fraction:.0%}"
         _style(ax, title, "latency, ms (median of runs)")
 
-    png = _panels(scenarios, f"Latency percentiles {mode_text}", draw)
+    handles = [Patch(facecolor="grey", alpha=alpha, label=key) for key, alpha in percentiles]
+    png = _panels(scenarios, f"Latency percentiles {mode_text}", draw, legend=handles)
     return Chart(
         name,
-        f"Latency percentiles {mode_text} (bars left to right: p50, p95, p99; darker = higher percentile)",
+        f"Latency percentiles {mode_text} (bars left to right: p50, p95, p99)",
         f"p50, p95 and p99 latency per topology {mode_text}",
         png,
     )
@@ -135,7 +145,7 @@ def timeline_chart(scenarios: list[ScenarioResult]) -> Chart:
                 ts, p95 = [p["t"] for p in history], [p["p95"] for p in history]
                 ax.plot(ts, p95, style, color=colour(row.topology), alpha=0.8 if i == 0 else 0.4, lw=1.2, label=label)
         ax.set_xlabel("seconds since end of warm-up")
-        ax.legend(fontsize=7, ncols=2, loc="upper left")
+        ax.legend(fontsize=7, ncols=2, loc="best", framealpha=0.8)
         ax.set_ylim(bottom=0)
         _style(ax, result.label, "p95 latency, ms")
 
@@ -145,7 +155,7 @@ def timeline_chart(scenarios: list[ScenarioResult]) -> Chart:
 
 def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
     fig, axes = plt.subplots(
-        len(scenarios), 2, figsize=(PANEL_W * 2, PANEL_H * len(scenarios)), squeeze=False
+        len(scenarios), 2, figsize=(PANEL_W * 2, PANEL_H * len(scenarios)), squeeze=False, layout="constrained"
     )
     roles = [("app", 1.0), ("nginx", 0.45)]
     for (ax_cpu, ax_mem), result in zip(axes, scenarios):
@@ -163,9 +173,8 @@ def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
             _style(ax, result.label, unit)
     handles = [Patch(facecolor="grey", alpha=a, edgecolor="black", label=f"{r} containers") for r, a in roles]
     handles.append(plt.Line2D([], [], color="black", marker="D", ls="", label="load generator CPU"))
-    fig.legend(handles=handles, loc="upper right", fontsize=8)
-    fig.suptitle("CPU and memory per container at capacity (solid: app, light: nginx)", fontsize=13, fontweight="bold")
-    fig.tight_layout()
+    fig.suptitle("CPU and memory per container at capacity", fontsize=13, fontweight="bold")
+    _legend(fig, handles)
     return Chart("resources", "CPU and memory per container", "CPU and memory of app and nginx containers", _png(fig))
 
 

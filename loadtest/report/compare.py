@@ -236,8 +236,9 @@ def analyze(results: Results) -> list[ScenarioResult]:
         by_topology = groups[(scenario, mode, fraction)]
         rows = [make_row(t, sorted(runs, key=lambda r: r["repetition"])) for t, runs in by_topology.items()]
         rows.sort(key=lambda r: (not r.compared, -(r.rps.median if r.rps else 0.0)))
-        for rank, row in enumerate((r for r in rows if r.compared), start=1):
-            row.rank = rank
+        if mode == "capacity":  # at a fixed offered load, RPS is the load, not a ranking
+            for rank, row in enumerate((r for r in rows if r.compared), start=1):
+                row.rank = rank
         pairs = [
             compare_pair(q, by_name[q.a], by_name[q.b], mode, fraction, scenario)
             for by_name in [{row.topology: row for row in rows}]

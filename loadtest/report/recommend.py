@@ -103,7 +103,7 @@ def _tally(pairs: list[PairResult], winner_name: str) -> str:
 
     parts = []
     if same:
-        parts.append(f"no measurable RPS difference in {len(same)} ({', '.join(f'{p.scenario}' for p in same)})")
+        parts.append(f"no measurable RPS difference in {len(same)} ({where(same)})")
     if better:
         parts.append(f"{winner_name} faster in {len(better)} ({where(better)})")
     if worse:

@@ -30,6 +30,10 @@ class Report:
     generated_at: str
 
     @property
+    def resilience(self) -> list:
+        return self.results.get("resilience") or []
+
+    @property
     def capacity(self) -> list[ScenarioResult]:
         return [s for s in self.scenarios if s.mode == "capacity"]
 
@@ -60,6 +64,11 @@ def _num(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _cell(value: object) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -69,7 +78,9 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(num=_num, pct=pct, pval=p_text, topology_label=topology_label, scenario_label=scenario_label)
+    env.filters.update(
+        cell=_cell, num=_num, pct=pct, pval=p_text, topology_label=topology_label, scenario_label=scenario_label
+    )
     env.globals.update(
         SIGNIFICANT=stats.SIGNIFICANT,
         PRACTICAL_THRESHOLD=stats.PRACTICAL_THRESHOLD,

@@ -161,7 +161,7 @@ def compare(
     if not (low > 0 or high < 0):
         failed.append("the 95% CI includes 0")
     if abs(rel) < threshold:
-        failed.append(f"|{rel:+.1%}| is below the {threshold:.0%} practical threshold")
+        failed.append(f"{rel:+.1%} is smaller than the {threshold:.0%} practical threshold")
     verdict = NO_DIFFERENCE if failed else SIGNIFICANT
-    reason = "; ".join(failed) if failed else f"p<{alpha:g}, CI excludes 0, |difference| >= {threshold:.0%}"
+    reason = "; ".join(failed) if failed else f"p<{alpha:g}, CI excludes 0, difference of at least {threshold:.0%}"
     return Comparison(median_a, median_b, rel, low, high, p, len(a), len(b), unit, threshold, verdict, reason)

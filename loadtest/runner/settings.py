@@ -1,0 +1,47 @@
+"""The load-test knobs, from the environment (`make loadtest QUICK=1 TOPOLOGIES=...`)."""
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Words = Annotated[list[str] | None, NoDecode]  # TOPOLOGIES="a b" or "a,b", not JSON
+
+QUICK_DEFAULTS = {"duration": 5, "repeat": 2, "warmup": 2, "fractions": [0.8], "scenarios": ["api-json", "static"]}
+
+
+class LoadtestSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+
+    quick: bool = False
+    topologies: Words = None
+    scenarios: Words = None
+    users: int = Field(default=64, ge=1, le=5000)
+    duration: int = Field(default=20, ge=2, le=3600, description="seconds per measured run")
+    warmup: int = Field(default=5, ge=0, le=600, description="seconds of warm-up, excluded from results")
+    repeat: int = Field(default=3, ge=1, le=50)
+    fractions: Annotated[list[float], NoDecode] = Field(default=[0.5, 0.8], description="fixed-rate runs, as fractions of capacity")
+    cpus: int | None = Field(default=None, ge=1, le=1024, description="CPUs for the system under test")
+    workers: int | None = Field(default=None, ge=1, le=256, description="app workers (default: cpus)")
+    locust_workers: int | None = Field(default=None, ge=1, le=256)
+    reports_dir: str = "reports"
+
+    @field_validator("topologies", "scenarios", "fractions", mode="before")
+    @classmethod
+    def _split(cls, value):
+        if isinstance(value, str):  # TOPOLOGIES="a b" or "a,b"
+            return [v for v in value.replace(",", " ").split() if v]
+        return value
+
+    @field_validator("fractions")
+    @classmethod
+    def _fraction_range(cls, value):
+        if any(not 0 < f <= 1.5 for f in value):
+            raise ValueError("fractions must be in (0, 1.5]")
+        return value
+
+    def model_post_init(self, _context) -> None:
+        if self.quick:
+            for key, value in QUICK_DEFAULTS.items():
+                if key not in self.model_fields_set:
+                    setattr(self, key, value)

@@ -1,0 +1,71 @@
+"""Topologies are compose fragments under compose/topologies/; each describes itself in an
+``x-topology`` block, so adding a topology is adding a file."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+TOPOLOGY_DIR = Path(__file__).resolve().parents[2] / "compose" / "topologies"
+# Measured first: fixed-rate runs offer every topology a fraction of this one's capacity.
+REFERENCE = "nginx-gunicorn"
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    file: Path
+    description: str
+    target: str
+    server: str
+    worker: str
+    proxy: str
+    scenarios: tuple[str, ...] | None = None  # None: every scenario that fits
+    minimal: bool = False
+    workers: int | None = None  # a fixed worker count (WEB_CONCURRENCY) instead of the run's N
+
+    @property
+    def nginx(self) -> bool:
+        return self.proxy == "nginx"
+
+    @property
+    def services(self) -> list[str]:
+        return ["app", "nginx"] if self.nginx else ["app"]
+
+
+def load(file: Path) -> Topology:
+    doc = yaml.safe_load(file.read_text())
+    meta = doc.get("x-topology")
+    if not meta:
+        raise ValueError(f"{file}: no x-topology block")
+    return Topology(
+        name=file.stem,
+        file=file,
+        description=meta["description"],
+        target=meta["target"],
+        server=meta["server"],
+        worker=meta["worker"],
+        proxy=meta["proxy"],
+        scenarios=tuple(meta["scenarios"]) if meta.get("scenarios") else None,
+        minimal=meta.get("verify") == "minimal",
+        workers=_fixed_workers(doc),
+    )
+
+
+def _fixed_workers(doc: dict) -> int | None:
+    env = doc.get("services", {}).get("app", {}).get("environment") or {}
+    value = env.get("WEB_CONCURRENCY") if isinstance(env, dict) else None
+    return int(value) if value else None
+
+
+def discover(directory: Path = TOPOLOGY_DIR) -> dict[str, Topology]:
+    return {t.name: t for t in map(load, sorted(directory.glob("*.yml")))}
+
+
+def select(names: list[str] | None, available: dict[str, Topology]) -> list[Topology]:
+    """The named topologies (all when None), reference first; unknown names are an error."""
+    names = names or list(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise SystemExit(f"unknown topology {', '.join(unknown)}; known: {', '.join(available)}")
+    return sorted((available[n] for n in dict.fromkeys(names)), key=lambda t: t.name != REFERENCE)
