@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import Stack
+from loadtest.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import logging as app_logging
-from app.api import router
+from app.api import faults, router
 from app.middleware.access_log import AccessLogMiddleware
 from app.middleware.request_id import RequestIdMiddleware
 from app.services.items import ItemNotFound
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(router)
+    if settings.fault_injection:
+        app.include_router(faults.router, prefix="/api")
     app.add_exception_handler(ItemNotFound, _not_found)
     if settings.middleware:
         app.add_middleware(AccessLogMiddleware)

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Off only to measure what the bundle's own middleware costs (see loadtest/).
     middleware: bool = True
+    # Never on in a real deployment: adds /api/_fault/* so resilience tests can hang a worker.
+    fault_injection: bool = False
 
 
 @lru_cache

@@ -15,12 +15,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from loadtest.report.compare import TOPOLOGY_LABELS, ScenarioResult, TopologyRow  # noqa: E402
+from loadtest.report.compare import TOPOLOGY_LABELS, ScenarioResult, TopologyRow
 
 PANEL_W, PANEL_H, COLUMNS = 6.2, 3.4, 2
 _PALETTE = plt.get_cmap("tab10").colors
@@ -77,11 +77,14 @@ def _xticks(ax: Axes, rows: list[TopologyRow]) -> None:
 
 
 def _legend(fig: Figure, handles: list) -> None:
-    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9)
 
 
 def _panels(
-    scenarios: list[ScenarioResult], title: str, draw: Callable[[Axes, ScenarioResult], None], legend: list | None = None
+    scenarios: list[ScenarioResult],
+    title: str,
+    draw: Callable[[Axes, ScenarioResult], None],
+    legend: list | None = None,
 ) -> bytes:
     fig, axes = _grid(len(scenarios), title)
     for ax, result in zip(axes, scenarios):
@@ -107,7 +110,9 @@ def throughput_chart(scenarios: list[ScenarioResult]) -> Chart:
         _style(ax, result.label, "requests/s (median, min–max)")
 
     png = _panels(scenarios, "Throughput at capacity (hatched: load generator saturated, not compared)", draw)
-    return Chart("throughput", "Throughput per topology and scenario", "Median RPS per topology, one panel per scenario", png)
+    return Chart(
+        "throughput", "Throughput per topology and scenario", "Median RPS per topology, one panel per scenario", png
+    )
 
 
 def latency_chart(scenarios: list[ScenarioResult], name: str = "latency", mode_text: str = "at capacity") -> Chart:
@@ -118,9 +123,11 @@ def latency_chart(scenarios: list[ScenarioResult], name: str = "latency", mode_t
         width = 0.27
         for i, (key, alpha) in enumerate(percentiles):
             xs = [x + (i - 1) * width for x in range(len(rows))]
-            ax.bar(xs, [getattr(row, key) for row in rows], width, color=[colour(r.topology) for r in rows], alpha=alpha)
+            ax.bar(
+                xs, [getattr(row, key) for row in rows], width, color=[colour(r.topology) for r in rows], alpha=alpha
+            )
         _xticks(ax, rows)
-        title = result.label if result.mode == "capacity" else f"{result.label} @ {result.load_fraction:.0%}"
+        title = result.label if result.load_fraction is None else f"{result.label} @ {result.load_fraction:.0%}"
         _style(ax, title, "latency, ms (median of runs)")
 
     handles = [Patch(facecolor="grey", alpha=alpha, label=key) for key, alpha in percentiles]
@@ -165,7 +172,9 @@ def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
             for i, (role, alpha) in enumerate(roles):
                 values = [getattr(row, f"{attr}_{role}") or 0.0 for row in rows]
                 xs = [x + (i - 0.5) * width for x in range(len(rows))]
-                ax.bar(xs, values, width, color=[colour(r.topology) for r in rows], alpha=alpha, edgecolor="black", lw=0.3)
+                ax.bar(
+                    xs, values, width, color=[colour(r.topology) for r in rows], alpha=alpha, edgecolor="black", lw=0.3
+                )
             if attr == "cpu":
                 gen = [row.cpu_generator or 0.0 for row in rows]
                 ax.plot(range(len(rows)), gen, "kD", ms=5, label="load generator")
@@ -183,8 +192,12 @@ def all_charts(scenarios: list[ScenarioResult]) -> list[Chart]:
     fixed = [s for s in scenarios if s.mode == "fixed-rate"]
     charts = []
     if capacity:
-        charts += [throughput_chart(capacity), latency_chart(capacity), timeline_chart(capacity), resources_chart(capacity)]
+        charts += [
+            throughput_chart(capacity),
+            latency_chart(capacity),
+            timeline_chart(capacity),
+            resources_chart(capacity),
+        ]
     if fixed:
         charts.append(latency_chart(fixed, "latency-fixed-rate", "at fixed offered load"))
     return charts
-

@@ -206,11 +206,15 @@ class ScenarioResult:
     def title(self) -> str:
         if self.mode == "capacity":
             return f"{self.label} — capacity"
+        if self.load_fraction is None:
+            return f"{self.label} — fixed rate"
         return f"{self.label} — fixed rate at {self.load_fraction:.0%} of capacity"
 
     @property
     def excluded(self) -> list[str]:
-        return [f"{row.topology}: {SATURATED} in {row.saturated}/{len(row.runs)} runs" for row in self.rows if row.saturated]
+        return [
+            f"{row.topology}: {SATURATED} in {row.saturated}/{len(row.runs)} runs" for row in self.rows if row.saturated
+        ]
 
     def row(self, topology: str) -> TopologyRow | None:
         return next((row for row in self.rows if row.topology == topology), None)

@@ -70,7 +70,9 @@ def check_against_csv(run_dir: str | Path, results: Results | None = None) -> Cs
         try:
             row = _aggregated_row(path)
         except (OSError, ValueError, csv.Error) as exc:
-            check.missing.append(f"{name}: {path.relative_to(run_dir)}: {exc.strerror if isinstance(exc, OSError) else exc}")
+            check.missing.append(
+                f"{name}: {path.relative_to(run_dir)}: {exc.strerror if isinstance(exc, OSError) else exc}"
+            )
             continue
         check.checked += 1
         for key, column in EXACT.items():

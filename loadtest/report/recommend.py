@@ -29,7 +29,8 @@ def p_text(p: float) -> str:
 def confidence(c: stats.Comparison) -> str:
     """The numbers behind a verdict: difference, CI, p, sample unit and size."""
     unit = "repetitions" if c.unit == "repetition" else f"{stats.WINDOW_S:g}-s windows"
-    return f"{pct(c.rel_diff)}, 95% CI {pct(c.ci_low)}..{pct(c.ci_high)}, {p_text(c.p_value)}; {unit}, n={c.n_a} vs {c.n_b}"
+    ci = f"95% CI {pct(c.ci_low)}..{pct(c.ci_high)}"
+    return f"{pct(c.rel_diff)}, {ci}, {p_text(c.p_value)}; {unit}, n={c.n_a} vs {c.n_b}"
 
 
 def throughput_sentence(pair: PairResult) -> str:
@@ -49,7 +50,8 @@ def latency_sentence(pair: PairResult) -> str:
     metric = "p99" if c.unit == "repetition" else "p95"
     if c.verdict == stats.SIGNIFICANT:
         word = "higher" if c.rel_diff > 0 else "lower"
-        return f"{a} has {pct(abs(c.rel_diff), signed=False)} {word} {metric} latency than {b} (significant: {confidence(c)})."
+        size = pct(abs(c.rel_diff), signed=False)
+        return f"{a} has {size} {word} {metric} latency than {b} (significant: {confidence(c)})."
     if c.verdict == stats.TOO_FEW:
         return f"{a} vs {b} latency: {c.verdict} ({c.reason})."
     return f"{a} vs {b}: no measurable difference in {metric} latency ({confidence(c)})."
@@ -130,8 +132,9 @@ def gunicorn_answer(scenarios: list[ScenarioResult]) -> str:
     pairs = _capacity_pairs(scenarios, "gunicorn")
     if not pairs:
         return "Do I need Gunicorn? Not measured: no Gunicorn vs Uvicorn pair in this run."
-    return f"Do I need Gunicorn? Gunicorn + UvicornWorker vs uvicorn --workers, {_tally(pairs, 'Gunicorn')} " + _verdict(
-        pairs, "Gunicorn"
+    return (
+        f"Do I need Gunicorn? Gunicorn + UvicornWorker vs uvicorn --workers, {_tally(pairs, 'Gunicorn')} "
+        + _verdict(pairs, "Gunicorn")
     )
 
 
@@ -161,9 +164,11 @@ def workers_answer(scenarios: list[ScenarioResult]) -> str:
     pairs = [p for p in _capacity_pairs(scenarios, "workers") if p.throughput]
     if not pairs:
         return ""
-    return "Several workers vs one process: " + "; ".join(
-        f"{p.scenario} {pct(p.throughput.rel_diff)} ({p.throughput.verdict})" for p in pairs
-    ) + "."
+    return (
+        "Several workers vs one process: "
+        + "; ".join(f"{p.scenario} {pct(p.throughput.rel_diff)} ({p.throughput.verdict})" for p in pairs)
+        + "."
+    )
 
 
 def resilience_sentence(item: Resilience) -> str:
@@ -173,7 +178,8 @@ def resilience_sentence(item: Resilience) -> str:
     status = "met" if item["met"] else "NOT met"
     return (
         f"{item['scenario']} on {item['topology']}: {item['failed_requests']} failed requests (codes: {codes}), "
-        f"recovery {recovery}, capacity after {after}, {item['lost_items']} lost items; target {item['target']}: {status}."
+        f"recovery {recovery}, capacity after {after}, {item['lost_items']} lost items; "
+        f"target {item['target']}: {status}."
     )
 
 
@@ -188,7 +194,9 @@ def resilience_answer(resilience: list[Resilience] | None) -> str:
     return text
 
 
-def overall(scenarios: list[ScenarioResult], overheads: list[Overhead], resilience: list[Resilience] | None) -> list[str]:
+def overall(
+    scenarios: list[ScenarioResult], overheads: list[Overhead], resilience: list[Resilience] | None
+) -> list[str]:
     """The short answer paragraphs, in the order users ask the questions."""
     paragraphs = [
         gunicorn_answer(scenarios),

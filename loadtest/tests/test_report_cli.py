@@ -16,10 +16,13 @@ def test_cli_writes_report_and_prints_paths(run_dir, capsys):
 
 def test_cli_missing_results_json_exits_2(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "loadtest.report", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "loadtest.report", str(tmp_path)], check=False, cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 2
-    assert proc.stderr == f"error: {tmp_path / 'results.json'}: no such file (run the load test first, or pass the run directory)\n"
+    assert (
+        proc.stderr
+        == f"error: {tmp_path / 'results.json'}: no such file (run the load test first, or pass the run directory)\n"
+    )
     assert not (tmp_path / "report.html").exists()
 
 

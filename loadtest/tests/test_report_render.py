@@ -24,7 +24,7 @@ def test_html_is_self_contained_with_tables_and_images(run_dir):
     assert html.index('id="summary"') < html.index('id="overhead"') < html.index('id="results"')
     # per-scenario row: gunicorn on api-json
     assert re.search(
-        r'<td class="n">3</td><td title="[^"]+">gunicorn</td><td class="n">3</td>\s*'
+        r'<td class="n">3</td><td class="t" title="[^"]+">gunicorn</td><td class="n">3</td>\s*'
         r'<td class="n">1,000.0</td><td class="n">10.0</td>\s*<td class="n">990.0–1,010.0</td>',
         html,
     )
@@ -53,13 +53,22 @@ def test_html_escapes_untrusted_text(run_dir, results):
 def test_markdown_has_the_tables(run_dir):
     md = write_report(run_dir)["markdown"].read_text()
     assert "| Check | Formula | Measured | Target | Status | Caveat |" in md
-    assert "| 3 | gunicorn | 3 | 1,000.0 | 10.0 | 990.0–1,010.0 | 90.0 | 190.0 | 280.0 | 0 | 95.0 | — | 40.0 | no |  |" in md
+    assert (
+        "| 3 | gunicorn | 3 | 1,000.0 | 10.0 | 990.0–1,010.0 | 90.0 | 190.0 | 280.0 | 0 | 95.0 | — | 40.0 | no |  |"
+        in md
+    )
     assert "| — | nginx-granian | 3 | 1,500.0 |" in md
-    assert "| Middleware cost | `1 − RPS(gunicorn, api-json) / RPS(gunicorn-nomw, api-json)` | 4.8% | <= 10% | met |  |" in md
-    assert "| worker-kill | nginx-uvicorn | 40 | 502×40 | — | 75% | 0 | recovery <= 5 s | not met | worker not replaced |" in md
+    assert (
+        "| Middleware cost | `1 − RPS(gunicorn, api-json) / RPS(gunicorn-nomw, api-json)` | 4.8% | <= 10% | met |  |"
+        in md
+    )
+    assert (
+        "| worker-kill | nginx-uvicorn | 40 | 502×40 | — | 75% | 0 | recovery <= 5 s | not met "
+        "| worker not replaced |" in md
+    )
     assert "![Median RPS per topology, one panel per scenario](charts/throughput.png)" in md
     # every table row has the same number of cells as its header
-    for block in re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.M):
+    for block in re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.MULTILINE):
         lines = block.strip().splitlines()
         counts = {len(re.split(r"(?<!\\)\|", line)) for line in lines}
         assert len(counts) == 1, lines[0]

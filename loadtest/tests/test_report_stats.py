@@ -79,7 +79,11 @@ def test_bootstrap_is_deterministic():
 
 def _runs(n, rps=100.0, history=True):
     return [
-        {"rps": rps, "latency_ms": {"p99": 9.0}, "history": [{"t": t, "rps": rps, "p95": 5.0} for t in range(10)] if history else []}
+        {
+            "rps": rps,
+            "latency_ms": {"p99": 9.0},
+            "history": [{"t": t, "rps": rps, "p95": 5.0} for t in range(10)] if history else [],
+        }
         for _ in range(n)
     ]
 

@@ -28,3 +28,18 @@ def test_openapi_and_docs_live_under_api(client):
     spec = client.get("/api/openapi.json").json()
     assert "/api/items" in spec["paths"] and "/api/work/cpu" in spec["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_fault_injection_is_off_by_default(client):
+    assert client.post("/api/_fault/hang", params={"seconds": 0.01}).status_code == 404
+
+
+def test_fault_injection_when_enabled_is_bounded(settings):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    settings.fault_injection = True
+    with TestClient(create_app(settings)) as c:
+        assert c.post("/api/_fault/hang", params={"seconds": 0.01}).json() == {"hung_s": 0.01}
+        assert c.post("/api/_fault/hang", params={"seconds": 1000}).status_code == 422

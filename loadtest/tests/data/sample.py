@@ -37,9 +37,13 @@ CAPACITY = {
         "nginx-granian": [1500, 1510, 1490],
     },
     "static": {"nginx-gunicorn": [9000, 9100, 8900], "nginx-uvicorn": [8800, 8850, 8750]},
-    "cpu": {"gunicorn": [200, 202, 198], "uvicorn": [180, 182, 178], "nginx-gunicorn": [195, 197, 193],
-            "nginx-uvicorn": [176, 178, 174]},
-}  # fmt: skip
+    "cpu": {
+        "gunicorn": [200, 202, 198],
+        "uvicorn": [180, 182, 178],
+        "nginx-gunicorn": [195, 197, 193],
+        "nginx-uvicorn": [176, 178, 174],
+    },
+}
 SATURATED = {("api-json", "nginx-granian"), ("static", "nginx-uvicorn")}
 FAILURES = {("api-json", "nginx-uvicorn-1", 2): 5}
 FIXED = {"gunicorn": (425.0, 10.0), "nginx-gunicorn": (425.0, 12.5)}  # target rps, avg latency ms
@@ -71,14 +75,16 @@ def history(rps: float, p50: float, p95: float, failures: int) -> list[dict]:
     points = []
     for t in range(DURATION_S):
         offset = WINDOW_OFFSETS[t // 5]
-        points.append({
-            "t": float(t),
-            "rps": rps * (1 + offset),
-            "p50": p50 * (1 + offset),
-            "p95": p95 * (1 + 10 * offset),
-            "users": USERS,
-            "failures_per_s": failures / DURATION_S,
-        })  # fmt: skip
+        points.append(
+            {
+                "t": float(t),
+                "rps": rps * (1 + offset),
+                "p50": p50 * (1 + offset),
+                "p95": p95 * (1 + 10 * offset),
+                "users": USERS,
+                "failures_per_s": failures / DURATION_S,
+            }
+        )
     return points
 
 
@@ -135,45 +141,127 @@ def build_results() -> dict:
             "cpu_count": 8,
             "git_commit": "0123456789abcdef0123456789abcdef01234567",
             "host": {"kernel": "6.8.0", "docker": "27.3.1"},
-            "versions": {"python": "3.13.1", "fastapi": "0.118.0", "uvicorn": "0.38.0", "gunicorn": "23.0.0",
-                         "granian": "2.5.0", "nginx": "1.29.3", "locust": "2.47.0"},  # fmt: skip
+            "versions": {
+                "python": "3.13.1",
+                "fastapi": "0.118.0",
+                "uvicorn": "0.38.0",
+                "gunicorn": "23.0.0",
+                "granian": "2.5.0",
+                "nginx": "1.29.3",
+                "locust": "2.47.0",
+            },
             "measurement_path": "container to container on a Docker bridge network; no published ports",
-            "settings": {"users": USERS, "duration_s": DURATION_S, "warmup_s": 10, "repeat": 3, "workers": 4,
-                         "app_cpus": "0-3", "locust_workers": 2, "quick": False},  # fmt: skip
+            "settings": {
+                "users": USERS,
+                "duration_s": DURATION_S,
+                "warmup_s": 10,
+                "repeat": 3,
+                "workers": 4,
+                "app_cpus": "0-3",
+                "locust_workers": 2,
+                "quick": False,
+            },
             "cpusets": {"app": "0-3", "nginx": "4", "generator": "5-7"},
             "commands": ["make loadtest", "locust -f loadtest/scenarios/api.py --headless -u 100 -r 50 -t 40s"],
         },
         "topologies": {
-            tid: {"description": f"{proxy} -> {server} x{workers}", "server": server, "proxy": proxy,
-                  "workers": workers, "app_cpus": "0-3", "tls": False}  # fmt: skip
+            tid: {
+                "description": f"{proxy} -> {server} x{workers}",
+                "server": server,
+                "proxy": proxy,
+                "workers": workers,
+                "app_cpus": "0-3",
+                "tls": False,
+            }
             for tid, (server, proxy, workers) in TOPOLOGIES.items()
         },
         "runs": runs,
         "verification": {tid: {"ok": True, "checks": ["health 200", "workers running"]} for tid in TOPOLOGIES},
         "resilience": [
-            {"scenario": "worker-kill", "topology": "nginx-gunicorn", "failed_requests": 3, "error_codes": {"502": 3},
-             "recovery_s": 1.2, "capacity_after_pct": 99.0, "lost_items": 0, "target": "recovery <= 5 s", "met": True,
-             "notes": "master respawned the worker"},
-            {"scenario": "worker-kill", "topology": "nginx-uvicorn", "failed_requests": 40, "error_codes": {"502": 40},
-             "recovery_s": None, "capacity_after_pct": 75.0, "lost_items": 0, "target": "recovery <= 5 s",
-             "met": False, "notes": "worker not replaced"},
-        ],  # fmt: skip
+            {
+                "scenario": "worker-kill",
+                "topology": "nginx-gunicorn",
+                "failed_requests": 3,
+                "error_codes": {"502": 3},
+                "recovery_s": 1.2,
+                "capacity_after_pct": 99.0,
+                "lost_items": 0,
+                "target": "recovery <= 5 s",
+                "met": True,
+                "notes": "master respawned the worker",
+            },
+            {
+                "scenario": "worker-kill",
+                "topology": "nginx-uvicorn",
+                "failed_requests": 40,
+                "error_codes": {"502": 40},
+                "recovery_s": None,
+                "capacity_after_pct": 75.0,
+                "lost_items": 0,
+                "target": "recovery <= 5 s",
+                "met": False,
+                "notes": "worker not replaced",
+            },
+        ],
     }
 
 
-STATS_HEADER = (
-    "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
-    "Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
-).split(",")
+STATS_HEADER = [
+    "Type",
+    "Name",
+    "Request Count",
+    "Failure Count",
+    "Median Response Time",
+    "Average Response Time",
+    "Min Response Time",
+    "Max Response Time",
+    "Average Content Size",
+    "Requests/s",
+    "Failures/s",
+    "50%",
+    "66%",
+    "75%",
+    "80%",
+    "90%",
+    "95%",
+    "98%",
+    "99%",
+    "99.9%",
+    "99.99%",
+    "100%",
+]
 
 
 def stats_row(run: dict, type_: str, name: str) -> list:
     lat = run["latency_ms"]
     d = run["duration_s"]
-    pct = [lat["p50"], lat["p50"] * 1.1, lat["p50"] * 1.2, lat["p90"] * 0.9, lat["p90"], lat["p95"],
-           lat["p99"] * 0.95, lat["p99"], lat["max"], lat["max"], lat["max"]]  # fmt: skip
-    return [type_, name, run["requests"], run["failures"], round(lat["p50"]), lat["avg"], 1, round(lat["max"]),
-            512, run["requests"] / d, run["failures"] / d, *(round(p) for p in pct)]  # fmt: skip
+    pct = [
+        lat["p50"],
+        lat["p50"] * 1.1,
+        lat["p50"] * 1.2,
+        lat["p90"] * 0.9,
+        lat["p90"],
+        lat["p95"],
+        lat["p99"] * 0.95,
+        lat["p99"],
+        lat["max"],
+        lat["max"],
+        lat["max"],
+    ]
+    return [
+        type_,
+        name,
+        run["requests"],
+        run["failures"],
+        round(lat["p50"]),
+        lat["avg"],
+        1,
+        round(lat["max"]),
+        512,
+        run["requests"] / d,
+        run["failures"] / d,
+        *(round(p) for p in pct),
+    ]
 
 
 def write_run_dir(path: Path, results: dict | None = None) -> Path:
