@@ -1,12 +1,12 @@
 """Limits enforced at the edge: body size, request rate, unknown Host names."""
 
 import concurrent.futures
-import socket
-import ssl
 import time
 
 import httpx
 import pytest
+
+from tests.rawhttp import raw_request
 
 pytestmark = pytest.mark.containers
 
@@ -34,18 +34,6 @@ def test_a_burst_past_the_rate_limit_gets_429_then_recovers(prod):
     assert set(codes) <= {200, 429}
     time.sleep(3)  # the bucket refills at 20 r/s
     assert prod.get("/api/work/json").status_code == 200
-
-
-def raw_request(port: int, host_header: str, tls: ssl.SSLContext | None = None) -> bytes:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    if tls:
-        sock = tls.wrap_socket(sock, server_hostname="localhost")
-    with sock:
-        sock.sendall(f"GET /api/health HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-        return data
 
 
 def test_unknown_host_is_rejected_on_https(prod):

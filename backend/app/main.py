@@ -1,9 +1,13 @@
 """Application factory: ``app.main:create_app`` (servers call it with their factory flag)."""
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app import logging as app_logging
@@ -40,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.fault_injection:
         app.include_router(faults.router, prefix="/api")
     app.add_exception_handler(ItemNotFound, _not_found)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     if settings.middleware:
         app.add_middleware(AccessLogMiddleware)
         app.add_middleware(RequestIdMiddleware)  # added last = outermost: ids reach the access log
@@ -48,3 +53,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 async def _not_found(request: Request, exc: ItemNotFound) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's own 422 body, made safe to serialize: the errors echo the rejected `input`,
+    which can hold what JSON cannot carry (NaN/Infinity parsed from `NaN` or `1e999`, lone
+    surrogates such as "\\ud800"); the default handler then failed with a 500."""
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "inf", "-inf", "nan"
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")  # "\ud800" -> "\\ud800"
+    if isinstance(value, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from loadtest.runner import cpus, generator, manifest, scenarios, topologies
-from loadtest.runner.compose import ROOT, Project
+from loadtest.runner.compose import ROOT, Project, build_images
 from loadtest.runner.generator import RunSpec
 from loadtest.runner.settings import LoadtestSettings
 
@@ -43,6 +43,8 @@ def main() -> int:
     if plan.shared:
         console.print("[yellow]not enough CPUs to separate generator and system under test: runs will be flagged")
 
+    console.print("building images (cached when unchanged)")
+    build_images()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     reports = Path(s.reports_dir) if Path(s.reports_dir).is_absolute() else ROOT / s.reports_dir
     run_dir = reports / run_id
@@ -89,7 +91,7 @@ def main() -> int:
                 "proxy": topology.proxy, "workers": topology.workers or workers,
                 "app_cpus": plan.sut_cpuset, "tls": topology.target.startswith("https"),
             }  # fmt: skip
-            project = Project(topology, env)
+            project = Project(topology, env, name=s.loadtest_project)
             project.down()  # nothing from an earlier, interrupted run
             try:
                 progress.update(task, description=f"[bold]{topology.name}[/]: starting")

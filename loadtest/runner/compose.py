@@ -13,6 +13,15 @@ BASE = ROOT / "compose" / "loadtest.yml"
 SUT = ROOT / "compose" / "sut.yml"
 
 
+def build_images() -> None:
+    """Build (or confirm, from cache) the app, Nginx and generator images the topologies use.
+    Base images come from the environment that `make` sets (scripts/images.sh)."""
+    for cmd in (["-f", str(ROOT / "docker-compose.yml"), "--profile", "prod"], ["-f", str(BASE), "--profile", "generator"]):
+        result = subprocess.run(["docker", "compose", *cmd, "build", "--quiet"], cwd=ROOT, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"image build failed:\n{result.stderr[-3000:]}")
+
+
 @dataclass
 class Project:
     topology: Topology

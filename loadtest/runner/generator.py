@@ -54,18 +54,7 @@ def read_csvs(prefix: Path) -> dict:
             "max": round(_num(agg["Max Response Time"]), 2), "avg": round(_num(agg["Average Response Time"]), 2),
         },
     }  # fmt: skip
-    history, start = [], None
-    with Path(f"{prefix}_stats_history.csv").open(newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Name"] != "Aggregated":
-                continue
-            ts = int(row["Timestamp"])
-            start = ts if start is None else start
-            history.append({
-                "t": ts - start, "rps": _num(row["Requests/s"]), "failures_per_s": _num(row["Failures/s"]),
-                "p50": _num(row["50%"]), "p95": _num(row["95%"]), "users": int(_num(row["User Count"])),
-            })  # fmt: skip
-    out["history"] = history
+    out["history"] = read_history(Path(f"{prefix}_stats_history.csv"))
     errors = {}
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():
@@ -74,6 +63,26 @@ def read_csvs(prefix: Path) -> dict:
                 errors[f"{row['Method']} {row['Name']}: {row['Error']}"] = int(row["Occurrences"])
     out["errors"] = errors
     return out
+
+
+def read_history(path: Path) -> list[dict]:
+    """Per-second throughput from the cumulative counts (exact, unlike Locust's rolling
+    Requests/s); rows before load starts and the drop at --reset-stats are skipped."""
+    history, start, prev = [], None, None
+    with path.open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
+    for row in rows:
+        ts, total, failed = int(row["Timestamp"]), int(row["Total Request Count"]), int(row["Total Failure Count"])
+        if prev is not None and ts > prev[0] and total >= prev[1] and total > 0:
+            start = prev[0] if start is None else start
+            dt = ts - prev[0]
+            history.append({
+                "t": ts - start, "rps": round((total - prev[1]) / dt, 1),
+                "failures_per_s": round(max(0, failed - prev[2]) / dt, 1),
+                "p50": _num(row["50%"]), "p95": _num(row["95%"]), "users": int(_num(row["User Count"])),
+            })  # fmt: skip
+        prev = (ts, total, failed)
+    return history
 
 
 def run(project: Project, spec: RunSpec, raw_dir: Path) -> dict:

@@ -7,7 +7,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Words = Annotated[list[str] | None, NoDecode]  # TOPOLOGIES="a b" or "a,b", not JSON
 
-QUICK_DEFAULTS = {"duration": 5, "repeat": 2, "warmup": 2, "fractions": [0.8], "scenarios": ["api-json", "static"]}
+# QUICK=1: a smoke matrix (every topology, JSON + static, no fixed-rate runs) in under 5 minutes on 2 cores.
+QUICK_DEFAULTS = {"duration": 4, "repeat": 2, "warmup": 2, "fractions": [], "scenarios": ["api-json", "static"]}
 
 
 class LoadtestSettings(BaseSettings):
@@ -25,6 +26,7 @@ class LoadtestSettings(BaseSettings):
     workers: int | None = Field(default=None, ge=1, le=256, description="app workers (default: cpus)")
     locust_workers: int | None = Field(default=None, ge=1, le=256)
     reports_dir: str = "reports"
+    loadtest_project: str = Field(default="apibundle-loadtest", pattern=r"^[a-z0-9][a-z0-9_-]*$")
 
     @field_validator("topologies", "scenarios", "fractions", mode="before")
     @classmethod

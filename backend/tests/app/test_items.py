@@ -67,3 +67,16 @@ def test_bad_paging_is_422(client, params):
 def test_bad_idempotency_key_is_422(client):
     r = client.post("/api/items", json={"name": "x"}, headers={"Idempotency-Key": "bad key!"})
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "raw, echoed",
+    [(b'{"name": NaN}', "nan"), (b'{"name": 1e999}', "inf"), (b'{"name": -1e999}', "-inf"), (b'{"name": "\\ud800"}', "\\ud800")],
+)
+def test_422_echoes_values_json_cannot_carry_instead_of_failing(client, raw, echoed):
+    # The rejected input is echoed in the 422 body; NaN/Infinity and lone surrogates used to
+    # make the error response itself fail to serialize (a 500).
+    r = client.post("/api/items", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "name"] and error["input"] == echoed

@@ -1,0 +1,84 @@
+"""The comparison harness end to end, shortened: direct Uvicorn and Gunicorn, real Locust in the
+compose network, results.json and a report from them."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.containers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, certs):
+    reports = tmp_path_factory.mktemp("reports")
+    env = {
+        **os.environ,
+        "TOPOLOGIES": "uvicorn gunicorn",
+        "SCENARIOS": "api-json",
+        "USERS": "16",
+        "DURATION": "4",
+        "WARMUP": "1",
+        "REPEAT": "2",
+        "FRACTIONS": "0.5",
+        "REPORTS_DIR": str(reports),
+        "LOADTEST_PROJECT": f"apibundle-test-lt-{uuid.uuid4().hex[:6]}",
+        "CERTS_DIR": str(certs / "live"),
+    }
+    result = subprocess.run([sys.executable, "-m", "loadtest.runner"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return reports / "latest"
+
+
+@pytest.fixture(scope="module")
+def results(run_dir):
+    return json.loads((run_dir / "results.json").read_text())
+
+
+def test_both_topologies_verified_and_measured_without_failures(results):
+    assert set(results["topologies"]) == {"uvicorn", "gunicorn"}
+    assert all(v["ok"] for v in results["verification"].values()), results["verification"]
+    capacity = [r for r in results["runs"] if r["mode"] == "capacity"]
+    assert {r["topology"] for r in capacity} == {"uvicorn", "gunicorn"}
+    assert len(capacity) == 4
+    for run in results["runs"]:
+        assert run["failures"] == 0, run["errors"]
+
+
+def test_figures_are_plausible(results):
+    for run in results["runs"]:
+        assert run["requests"] > 50
+        assert 10 < run["rps"] < 100_000
+        lat = run["latency_ms"]
+        assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"] + 1
+        assert run["containers"]["app"]["cpu_pct_max"] > 0
+        assert run["generator"]["cpu_pct_max"] > 0
+
+
+def test_fixed_rate_offers_half_the_reference_capacity(results):
+    fixed = [r for r in results["runs"] if r["mode"] == "fixed-rate"]
+    assert {r["topology"] for r in fixed} == {"uvicorn", "gunicorn"}
+    assert all(r["load_fraction"] == 0.5 and r["target_rps"] > 0 for r in fixed)
+
+
+def test_manifest_describes_the_environment(results):
+    m = results["manifest"]
+    assert m["cpu_count"] >= 1 and m["cpu_model"]
+    for package in ("python", "fastapi", "uvicorn", "gunicorn", "nginx", "locust"):
+        assert m["versions"][package][0].isdigit(), (package, m["versions"])
+    assert "container to container" in m["measurement_path"]
+    assert m["cpusets"]["app"] and m["cpusets"]["generator"]
+    assert any(" up " in c for c in m["commands"])
+
+
+def test_report_is_written_and_matches_the_raw_csvs(run_dir):
+    html = (run_dir / "report.html").read_text()
+    assert "data:image/png;base64," in html and "gunicorn" in html and "uvicorn" in html
+    assert "all match" in (run_dir / "report.md").read_text()
+    assert list((run_dir / "raw" / "gunicorn" / "api-json").glob("capacity-r1_stats.csv"))
