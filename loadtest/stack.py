@@ -112,7 +112,8 @@ class Stack:
         return ssl.create_default_context(cafile=str(self.ca))
 
     def client(self, **kw) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, verify=self.ssl_context(), timeout=30, **kw)
+        kw.setdefault("timeout", 30)
+        return httpx.Client(base_url=self.base_url, verify=self.ssl_context(), **kw)
 
     def get(self, path: str, **kw) -> httpx.Response:
         with self.client() as c:

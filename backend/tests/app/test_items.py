@@ -71,7 +71,12 @@ def test_bad_idempotency_key_is_422(client):
 
 @pytest.mark.parametrize(
     "raw, echoed",
-    [(b'{"name": NaN}', "nan"), (b'{"name": 1e999}', "inf"), (b'{"name": -1e999}', "-inf"), (b'{"name": "\\ud800"}', "\\ud800")],
+    [
+        (b'{"name": NaN}', "nan"),
+        (b'{"name": 1e999}', "inf"),
+        (b'{"name": -1e999}', "-inf"),
+        (b'{"name": "\\ud800"}', "\\ud800"),
+    ],
 )
 def test_422_echoes_values_json_cannot_carry_instead_of_failing(client, raw, echoed):
     # The rejected input is echoed in the 422 body; NaN/Infinity and lone surrogates used to

@@ -1,0 +1,259 @@
+"""One small class per fault. Each runs under steady load, injects its fault, and returns what
+the clients saw (outcome.summarize), what it measured itself, and whether its target was met.
+
+``long=False`` is the CI version (seconds, scaled-down timeouts); ``long=True`` the one
+`make resilience` and the full `make loadtest` run (minutes, the bundle's real timeouts).
+"""
+
+import subprocess
+import threading
+import time
+
+import httpx
+
+from loadtest.resilience import items
+from loadtest.resilience.load import LoadDriver, Outcome
+from loadtest.resilience.outcome import summarize
+
+# Worker processes inside the app container: children of PID 1 (the server's manager, which
+# the launcher exec'd into), minus multiprocessing's helper.
+_WORKERS_PY = """import os
+for p in os.listdir('/proc'):
+    if p.isdigit():
+        try:
+            ppid = open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1]
+            cmd = open(f'/proc/{p}/cmdline', 'rb').read()
+        except OSError:
+            continue
+        if ppid == '1' and b'resource_tracker' not in cmd:
+            print(p)"""
+
+
+def worker_pids(stack) -> set[int]:
+    """Worker pids of the (first) app container."""
+    out = stack.run("exec", "-T", "app", "python3", "-c", _WORKERS_PY, check=False).stdout
+    return {int(p) for p in out.split()}
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.25) -> float | None:
+    """Seconds until ``predicate()`` held, or None if it never did within ``timeout``."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return round(time.monotonic() - start, 2)
+        time.sleep(interval)
+    return None
+
+
+class Fault:
+    name = ""
+    title = ""
+    target = ""
+    replicas = 1
+    checks_items = False  # faults 1-4 and 7: every acknowledged create must survive
+
+    def env(self, long: bool) -> dict[str, str]:
+        return {}
+
+    def driver(self, stack, long: bool) -> LoadDriver:
+        return LoadDriver(stack.base_url, stack.ssl_context(), threads=6)
+
+    def inject(self, stack, long: bool) -> dict:
+        raise NotImplementedError
+
+    def met(self, result: dict) -> bool:
+        raise NotImplementedError
+
+    def run(self, stack, long: bool = False) -> dict:
+        pre, post = (10, 20) if long else (2, 5)
+        driver = self.driver(stack, long).start()
+        time.sleep(pre)
+        fault_at = time.monotonic()
+        details = self.inject(stack, long)
+        fault_end = time.monotonic()
+        time.sleep(post)
+        outcomes = driver.stop()
+        result = {**summarize(outcomes, fault_at, fault_end), **details}
+        if self.checks_items:
+            stack.wait_for_api()
+            result.update(items.check(stack, outcomes))
+        result["met"] = bool(self.met(result))
+        return result
+
+
+class KillWorker(Fault):
+    name, title = "kill-worker", "A worker is killed (SIGKILL)"
+    target = "worker respawned; failures limited to requests in flight on it"
+    checks_items = True
+
+    def inject(self, stack, long):
+        before = worker_pids(stack)
+        victim = stack.get("/api/health").json()["worker_pid"]
+        stack.run("exec", "-T", "app", "python3", "-c", f"import os; os.kill({victim}, 9)")
+        respawn = wait_until(lambda: (p := worker_pids(stack)) and victim not in p and len(p) >= len(before), 30)
+        note = f"respawned in {respawn} s" if respawn is not None else "not respawned within 30 s"
+        return {"respawn_s": respawn, "notes": f"killed worker {victim} of {len(before)}; {note}"}
+
+    def met(self, r):
+        return r["respawn_s"] is not None and r["lost_items"] == 0 and r["duplicated_items"] == 0
+
+
+class GracefulReload(Fault):
+    name, title = "reload", "Graceful reload (SIGHUP to the manager)"
+    target = "zero failed requests; every worker replaced"
+    checks_items = True
+
+    def inject(self, stack, long):
+        before = worker_pids(stack)
+        stack.run("kill", "-s", "HUP", "app")
+        took = wait_until(lambda: (p := worker_pids(stack)) and not (p & before) and len(p) >= len(before), 30)
+        note = f"all {len(before)} workers replaced in {took} s" if took is not None else "workers not all replaced within 30 s"
+        return {"reload_s": took, "notes": note}
+
+    def met(self, r):
+        return r["failed_requests"] == 0 and r["reload_s"] is not None and r["lost_items"] == 0
+
+
+class HungWorker(Fault):
+    name, title = "hung-worker", "A worker's event loop hangs past the timeout"
+    target = "hung worker detected and replaced before the hang ends"
+    checks_items = True
+
+    def env(self, long):
+        # Gunicorn kills a worker silent for SERVER_TIMEOUT s (30 in the bundle; 5 for CI).
+        return {"APP_FAULT_INJECTION": "true", **({} if long else {"SERVER_TIMEOUT": "5"})}
+
+    def inject(self, stack, long):
+        hang = 60 if long else 12
+        before = worker_pids(stack)
+
+        def hang_one():
+            try:
+                with stack.client(timeout=hang + 40) as c:
+                    c.post("/api/_fault/hang", params={"seconds": hang})
+            except httpx.HTTPError:
+                pass  # the worker may be killed under it: that is the point
+
+        threading.Thread(target=hang_one, daemon=True).start()
+        replaced = wait_until(lambda: bool(before - worker_pids(stack)), hang - 1, interval=0.5)
+        if replaced is None:
+            time.sleep(2)  # let the hang end by itself before measuring recovery
+        note = f"detected and replaced after {replaced} s" if replaced is not None else f"never detected; the worker came back only when the {hang} s hang ended"
+        return {"replaced_s": replaced, "hang_s": hang, "notes": note}
+
+    def met(self, r):
+        return r["replaced_s"] is not None and r["lost_items"] == 0
+
+
+class RestartContainer(Fault):
+    name, title = "restart", "The app container restarts (one replica)"
+    target = "comes back by itself; what clients see is recorded (one replica cannot hide a restart)"
+    checks_items = True
+
+    def inject(self, stack, long):
+        stack.run("restart", "-t", "30", "app")
+        stack.wait_healthy("app")
+        return {"notes": "docker compose restart app, single replica behind Nginx"}
+
+    def met(self, r):
+        return r["lost_items"] == 0 and r["duplicated_items"] == 0 and r["integrity"] == "ok"
+
+
+class RollingRestart(Fault):
+    name, title = "restart-2-replicas", "The app containers restart one by one (two replicas)"
+    target = "zero failed GETs (Nginx retries idempotent requests on the other replica)"
+    replicas = 2
+    checks_items = True
+
+    def inject(self, stack, long):
+        ids = stack.container_ids("app")
+        for cid in ids:
+            subprocess.run(["docker", "restart", "-t", "30", cid], check=True, capture_output=True)
+            stack.wait_healthy("app")
+        return {"notes": f"restarted {len(ids)} replicas one after the other"}
+
+    def met(self, r):
+        return r["failed_gets"] == 0 and r["lost_items"] == 0 and r["duplicated_items"] == 0
+
+
+class KeepaliveRace(Fault):
+    name, title = "keepalive-race", "Bursts with idle gaps longer than the upstream keep-alive"
+    target = "zero 502s"
+
+    def env(self, long):
+        # Nginx must drop idle upstream connections before the app does. CI scales the real
+        # 60 s / 75 s down to 2 s / 3 s so the gaps can outlast them in seconds.
+        return {} if long else {"UPSTREAM_KEEPALIVE_TIMEOUT": "2", "SERVER_KEEPALIVE": "3"}
+
+    def driver(self, stack, long):
+        return LoadDriver(stack.base_url, stack.ssl_context(), threads=4, burst=(25, 62 if long else 2.5))
+
+    def inject(self, stack, long):
+        time.sleep(4 * 62 if long else 12)  # the load pattern is the fault: several gap cycles
+        return {"notes": "gaps of 62 s (> 60 s upstream keepalive_timeout)" if long else "gaps of 2.5 s (> 2 s upstream keepalive_timeout, < 3 s app keep-alive)"}
+
+    def met(self, r):
+        return "502" not in r["error_codes"] and r["failed_requests"] == 0
+
+
+class WorkerRecycling(Fault):
+    name, title = "recycling", "Worker recycling (max requests with jitter) under load"
+    target = "zero failed requests while workers are replaced"
+
+    def env(self, long):
+        return {"SERVER_MAX_REQUESTS": "500" if long else "60", "SERVER_MAX_REQUESTS_JITTER": "100" if long else "20"}
+
+    def inject(self, stack, long):
+        seen, deadline = set(worker_pids(stack)), time.monotonic() + (60 if long else 12)
+        start = len(seen)
+        while time.monotonic() < deadline:
+            seen |= worker_pids(stack)
+            time.sleep(0.3)
+        return {"recycled_workers": len(seen) - start, "notes": f"{len(seen) - start} workers recycled during the run"}
+
+    def met(self, r):
+        return r["failed_requests"] == 0 and r["recycled_workers"] > 0
+
+
+class GracefulStop(Fault):
+    name, title = "graceful-stop", "Graceful stop (docker compose stop) with requests in flight"
+    target = "every request in flight when the stop began finishes with 200"
+    checks_items = True
+
+    def inject(self, stack, long):
+        inflight: list[Outcome] = []
+        ms = 5000 if long else 3000
+
+        def slow_call():
+            t0 = time.monotonic()
+            try:
+                with stack.client() as c:
+                    status = c.get("/api/work/io", params={"ms": ms}).status_code
+                inflight.append(Outcome(t0, time.monotonic(), "json", status))
+            except httpx.HTTPError as exc:
+                inflight.append(Outcome(t0, time.monotonic(), "json", None, type(exc).__name__))
+
+        threads = [threading.Thread(target=slow_call) for _ in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(0.7)  # all eight are in the app now
+        stack.run("stop", "-t", "30", "app")
+        for t in threads:
+            t.join(timeout=60)
+        stack.run("start", "app")
+        stack.wait_healthy("app")
+        failed = [o for o in inflight if not o.ok]
+        return {
+            "inflight": len(inflight),
+            "inflight_failed": len(failed),
+            "notes": f"{len(inflight) - len(failed)}/{len(inflight)} in-flight {ms} ms requests finished; "
+            "requests arriving while the app was stopped are not counted against the target",
+        }
+
+    def met(self, r):
+        return r["inflight"] == 8 and r["inflight_failed"] == 0 and r["lost_items"] == 0
+
+
+FAULTS = [KillWorker(), GracefulReload(), HungWorker(), RestartContainer(), RollingRestart(),
+          KeepaliveRace(), WorkerRecycling(), GracefulStop()]  # fmt: skip
+TOPOLOGIES = {"gunicorn": "Gunicorn + UvicornWorker", "uvicorn": "uvicorn --workers N"}

@@ -1,0 +1,60 @@
+"""Every fault against every topology, each on a fresh copy of the bundle."""
+
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from loadtest.resilience.faults import FAULTS, TOPOLOGIES, Fault
+from loadtest.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+# The load comes from one address (the host, through the published port): exempt it from
+# the /api rate limit, or the fault runs would measure 429s.
+EXEMPT = "10.0.0.0/8 1;\n172.16.0.0/12 1;\n192.168.0.0/16 1;\n127.0.0.0/8 1;\n"
+
+
+def stack_for(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -> Stack:
+    exempt = workdir / "ratelimit-exempt"
+    exempt.mkdir(parents=True, exist_ok=True)
+    (exempt / "resilience.conf").write_text(EXEMPT)
+    reports = workdir / "reports"
+    reports.mkdir(exist_ok=True)
+    env = {
+        "APP_SERVER": server,
+        "APP_REPLICAS": fault.replicas,
+        "RATELIMIT_EXEMPT_DIR": exempt,
+        "APP_CPUS": "1",  # two workers on one CPU each side: the same budget for both topologies
+        "WEB_CONCURRENCY": "2",
+        **fault.env(long),
+    }
+    return Stack.create(
+        root=ROOT,
+        profile="prod",
+        project=f"apibundle-res-{fault.name}-{server}-{uuid.uuid4().hex[:4]}",
+        certs=certs,
+        reports_dir=reports,
+        workdir=workdir,
+        extra_env=env,
+    )
+
+
+def run_one(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -> dict:
+    stack = stack_for(fault, server, long, certs, workdir)
+    stack.start()
+    try:
+        result = fault.run(stack, long)
+        if os.environ.get("RESILIENCE_DEBUG"):
+            print(stack.logs("nginx")[-6000:])
+    finally:
+        stack.stop()
+    return {"scenario": fault.name, "title": fault.title, "topology": server, "target": fault.target, **result}
+
+
+def run_all(long: bool, certs: Path, workdir: Path, progress: Callable[[str], None] = print) -> list[dict]:
+    results = []
+    for fault in FAULTS:
+        for server in TOPOLOGIES:
+            progress(f"resilience: {fault.name} on {server}")
+            results.append(run_one(fault, server, long, certs, workdir / f"{fault.name}-{server}"))
+    return results
