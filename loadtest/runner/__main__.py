@@ -33,6 +33,17 @@ def _plan(topos, scens, s: LoadtestSettings) -> list[tuple]:
     return [(t, sc, runs_per) for t in topos for sc in scens if scenarios.applies(sc, t)]
 
 
+def _resilience(run_dir: Path) -> list[dict]:
+    """The fault runs (loadtest/resilience), long versions, on fresh copies of the bundle."""
+    import tempfile
+
+    from loadtest.resilience.matrix import run_all
+
+    certs = Path(os.environ.get("CERTS_DIR", ROOT / "certs" / "live")).parent
+    with tempfile.TemporaryDirectory() as work:
+        return run_all(True, certs, Path(work), progress=lambda m: console.print(m))
+
+
 def main() -> int:
     s = LoadtestSettings()
     topos = topologies.select(s.topologies, topologies.discover())
@@ -132,6 +143,8 @@ def main() -> int:
                 project.down()
                 commands.extend(c for c in project.commands if c not in commands)
 
+    if s.resilience if s.resilience is not None else not s.quick:
+        results["resilience"] = _resilience(run_dir)
     results["manifest"]["commands"] = [" ".join(["make", "loadtest", *sys.argv[1:]])] + commands
     (run_dir / "results.json").write_text(json.dumps(results, indent=1))
     latest = reports / "latest"

@@ -26,6 +26,7 @@ class LoadtestSettings(BaseSettings):
     workers: int | None = Field(default=None, ge=1, le=256, description="app workers (default: cpus)")
     locust_workers: int | None = Field(default=None, ge=1, le=256)
     reports_dir: str = "reports"
+    resilience: bool | None = Field(default=None, description="fault runs too (default: on, off with QUICK)")
     loadtest_project: str = Field(default="apibundle-loadtest", pattern=r"^[a-z0-9][a-z0-9_-]*$")
 
     @field_validator("topologies", "scenarios", "fractions", mode="before")

@@ -1,0 +1,47 @@
+"""`make resilience`: every fault against Gunicorn and direct Uvicorn, long versions, then a
+report with the resilience table (``python -m loadtest.resilience``; SHORT=1 for CI's version)."""
+
+import json
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loadtest.resilience.matrix import ROOT, run_all
+from loadtest.runner import manifest
+
+
+MEASUREMENT_PATH = "host -> published loopback port -> Nginx (TLS) -> app; a fresh copy of the bundle per fault"
+# What the resilience runs use (faults.py, matrix.py), in the manifest's terms.
+SETTINGS = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1", "locust_workers": 0}
+
+
+def main() -> int:
+    long = os.environ.get("SHORT", "") not in {"1", "true", "yes"}
+    reports = ROOT / os.environ.get("REPORTS_DIR", "reports")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = reports / run_id
+    run_dir.mkdir(parents=True)
+    certs = Path(os.environ.get("CERTS_OUT", ROOT / "certs"))
+    with tempfile.TemporaryDirectory() as work:
+        entries = run_all(long, certs, Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True))
+    doc = {
+        "schema_version": 1,
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "manifest": manifest.collect(SETTINGS | {"quick": not long}, {}, MEASUREMENT_PATH),
+        "topologies": {},
+        "runs": [],
+        "verification": {},
+        "resilience": entries,
+    }
+    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
+    from loadtest.report import write_report
+
+    print(write_report(run_dir)["html"])
+    return 0 if all(e["met"] for e in entries if e["topology"] == "gunicorn") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
