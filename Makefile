@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
 
-.PHONY: help up dev down logs ps certs images test unit lock clean loadtest report
+.PHONY: help up dev down logs ps certs images test unit lock clean loadtest resilience report
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,12 +46,16 @@ images: ## build the images (from Debian packages and a host wheelhouse where no
 	  && $(COMPOSE) -f compose/loadtest.yml --profile generator build
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
-# WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS (see loadtest/runner/settings.py).
-LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS
+# WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE=0|1 (see loadtest/runner/settings.py);
+# SHORT=1 makes `make resilience` run the CI-length fault versions.
+LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
 loadtest: $(VENV)/.installed certs images reports ## compare app-server topologies under load; writes reports/<UTC time>/
-	$(VENV)/bin/python -m loadtest.runner
+	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner
+
+resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn
+	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.resilience
 
 report: $(VENV)/.installed ## regenerate a report from stored results: make report RUN=reports/<dir>
 	@test -n "$(RUN)" || { echo "usage: make report RUN=reports/<run dir>"; exit 2; }
