@@ -27,6 +27,7 @@ def run_dir(tmp_path_factory, certs):
         "WARMUP": "1",
         "REPEAT": "2",
         "FRACTIONS": "0.5",
+        "RESILIENCE": "0",  # tests/test_resilience.py covers the faults
         "REPORTS_DIR": str(reports),
         "LOADTEST_PROJECT": f"apibundle-test-lt-{uuid.uuid4().hex[:6]}",
         "CERTS_DIR": str(certs / "live"),

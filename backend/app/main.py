@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ItemNotFound, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     if settings.middleware:
-        app.add_middleware(AccessLogMiddleware)
+        if settings.access_log:
+            app.add_middleware(AccessLogMiddleware)
         app.add_middleware(RequestIdMiddleware)  # added last = outermost: ids reach the access log
     return app
 

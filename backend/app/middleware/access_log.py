@@ -28,13 +28,11 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             client = scope.get("client")
-            logger.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                    "client": client[0] if client else None,
-                },
-            )
+            fields = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                "client": client[0] if client else None,
+            }
+            logger.info("request", extra={"fields": fields})
