@@ -49,7 +49,9 @@ def certs(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def reports_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("reports")
+    reports = tmp_path_factory.mktemp("reports")
+    reports.chmod(0o755)  # Nginx's user (uid 10001) reads it through the bind mount
+    return reports
 
 
 def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, **extra_env) -> Stack:

@@ -1,13 +1,15 @@
 """`make loadtest`: ``python -m loadtest.runner`` (knobs from the environment, see settings.py).
 
 For each topology, nothing else running: up -> healthy -> verify -> per scenario: warm-up
-(discarded), REPEAT capacity runs, fixed-rate runs -> down. Then results.json and the report.
+(discarded), REPEAT capacity runs, fixed-rate runs -> down. Then the fault runs (unless QUICK),
+results.json and the report.
 """
 
 import json
 import os
 import statistics
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from loadtest.runner import cpus, generator, manifest, scenarios, topologies
 from loadtest.runner.compose import ROOT, Project, build_images
 from loadtest.runner.generator import RunSpec
+from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
+from loadtest.runner.topologies import Topology
 
 MEASUREMENT_PATH = (
     "Locust in a container on the same Docker bridge network as the system under test "
@@ -27,16 +31,128 @@ SCHEMA_VERSION = 1
 console = Console(stderr=True)
 
 
-def _plan(topos, scens, s: LoadtestSettings) -> list[tuple]:
-    """(topology, scenario) pairs in run order, with the number of runs each costs."""
-    runs_per = (1 if s.warmup else 0) + s.repeat + len(s.fractions)
-    return [(t, sc, runs_per) for t in topos for sc in scens if scenarios.applies(sc, t)]
+class Matrix:
+    """Runs every applicable (topology, scenario) pair and collects results.json."""
+
+    def __init__(self, s: LoadtestSettings, run_dir: Path) -> None:
+        self.s, self.run_dir = s, run_dir
+        self.topologies = topologies.select(s.topologies, topologies.discover())
+        self.scenarios = scenarios.select(s.scenarios)
+        self.plan = cpus.plan(s.cpus)
+        self.workers = s.workers or len(self.plan.sut)
+        self.locust_workers = s.locust_workers or len(self.plan.generator)
+        self.env = {
+            "SUT_CPUSET": self.plan.sut_cpuset, "GENERATOR_CPUSET": self.plan.generator_cpuset,
+            "WORKERS": str(self.workers), "RUN_DIR": str(run_dir),
+            "RUN_UID": str(os.getuid()), "RUN_GID": str(os.getgid()),
+            "CERTS_DIR": os.environ.get("CERTS_DIR", str(ROOT / "certs" / "live")),
+        }  # fmt: skip
+        self.reference_capacity: dict[str, float] = {}  # scenario -> the reference topology's median RPS
+        self.commands: list[str] = []
+        self.failed = False
+        self.status = lambda text: None  # progress hooks, set by run()
+        self.step = lambda n=1: None
+        self.results = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run_dir.name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "manifest": manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH),
+            "topologies": {},
+            "runs": [],
+            "verification": {},
+        }
+
+    def _settings_doc(self) -> dict:
+        s = self.s
+        return {
+            "users": s.users, "duration_s": s.duration, "warmup_s": s.warmup, "repeat": s.repeat,
+            "fractions": s.fractions, "workers": self.workers, "app_cpus": self.plan.sut_cpuset,
+            "sut_cpus": len(self.plan.sut), "locust_workers": self.locust_workers, "quick": s.quick,
+            "cpus_shared": self.plan.shared,
+        }  # fmt: skip
+
+    def _cpusets(self) -> dict:
+        return {"app": self.plan.sut_cpuset, "nginx": self.plan.sut_cpuset, "generator": self.plan.generator_cpuset}
+
+    def work(self) -> list[tuple[Topology, list[Scenario]]]:
+        pairs = [(t, [sc for sc in self.scenarios if scenarios.applies(sc, t)]) for t in self.topologies]
+        return [(t, scs) for t, scs in pairs if scs]
+
+    def runs_per_scenario(self) -> int:
+        return (1 if self.s.warmup else 0) + self.s.repeat + len(self.s.fractions)
+
+    def _spec(self, sc, mode, rep, duration, fraction=None, target=None) -> RunSpec:
+        return RunSpec(sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target)
+
+    def _measure(self, project: Project, spec: RunSpec) -> dict:
+        run = generator.run(project, spec, self.run_dir / "raw")
+        if spec.mode != "warmup":
+            self.results["runs"].append(run)
+        self.step()
+        return run
+
+    def run_topology(self, topology: Topology, mine: list[Scenario]) -> None:
+        self.results["topologies"][topology.name] = {
+            "description": topology.description, "server": topology.server, "worker": topology.worker,
+            "proxy": topology.proxy, "workers": topology.workers or self.workers,
+            "app_cpus": self.plan.sut_cpuset, "tls": topology.target.startswith("https"),
+        }  # fmt: skip
+        project = Project(topology, self.env, name=self.s.loadtest_project)
+        project.down()  # nothing from an earlier, interrupted run
+        try:
+            self.status(f"[bold]{topology.name}[/]: starting")
+            project.up()
+            verdict = project.verify(seed=50)
+            self.results["verification"][topology.name] = verdict
+            if not verdict["ok"]:
+                console.print(f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  ")
+                self.failed = True
+                self.step(len(mine) * self.runs_per_scenario())
+                return
+            for sc in mine:
+                self.run_scenario(project, topology, sc)
+        except RuntimeError as exc:
+            console.print(f"[red]{topology.name}: {exc}")
+            self.failed = True
+        finally:
+            project.down()
+            self.commands.extend(c for c in project.commands if c not in self.commands)
+
+    def run_scenario(self, project: Project, topology: Topology, sc: Scenario) -> None:
+        s, label = self.s, f"[bold]{topology.name}[/] {sc.name}"
+        if s.warmup:
+            self.status(f"{label} warm-up")
+            self._measure(project, self._spec(sc, "warmup", 1, s.warmup))
+        capacity = []
+        for rep in range(1, s.repeat + 1):
+            self.status(f"{label} capacity {rep}/{s.repeat}")
+            capacity.append(self._measure(project, self._spec(sc, "capacity", rep, s.duration))["rps"])
+        own = statistics.median(capacity)
+        if topology.name == topologies.REFERENCE:
+            self.reference_capacity[sc.name] = own
+        base = self.reference_capacity.get(sc.name, own)  # equal offered load for every topology
+        for fraction in s.fractions:
+            self.status(f"{label} fixed rate {fraction:.0%}")
+            self._measure(project, self._spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base))
+
+    def run(self) -> dict:
+        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("left"), TimeRemainingColumn()]  # fmt: skip
+        work = self.work()
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("starting", total=sum(len(scs) for _, scs in work) * self.runs_per_scenario())
+            self.status = lambda text: progress.update(task, description=text)
+            self.step = lambda n=1: progress.advance(task, n)
+            for topology, mine in work:
+                self.run_topology(topology, mine)
+        if self.s.resilience if self.s.resilience is not None else not self.s.quick:
+            self.results["resilience"] = _resilience()
+        self.results["manifest"]["commands"] = [" ".join(["make", "loadtest", *sys.argv[1:]]), *self.commands]
+        return self.results
 
 
-def _resilience(run_dir: Path) -> list[dict]:
+def _resilience() -> list[dict]:
     """The fault runs (loadtest/resilience), long versions, on fresh copies of the bundle."""
-    import tempfile
-
     from loadtest.resilience.matrix import run_all
 
     certs = Path(os.environ.get("CERTS_DIR", ROOT / "certs" / "live")).parent
@@ -44,119 +160,32 @@ def _resilience(run_dir: Path) -> list[dict]:
         return run_all(True, certs, Path(work), progress=lambda m: console.print(m))
 
 
-def main() -> int:
-    s = LoadtestSettings()
-    topos = topologies.select(s.topologies, topologies.discover())
-    scens = scenarios.select(s.scenarios)
-    plan = cpus.plan(s.cpus)
-    workers = s.workers or len(plan.sut)
-    locust_workers = s.locust_workers or len(plan.generator)
-    if plan.shared:
-        console.print("[yellow]not enough CPUs to separate generator and system under test: runs will be flagged")
-
-    console.print("building images (cached when unchanged)")
-    build_images()
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    reports = Path(s.reports_dir) if Path(s.reports_dir).is_absolute() else ROOT / s.reports_dir
-    run_dir = reports / run_id
-    (run_dir / "raw").mkdir(parents=True)
-    env = {
-        "SUT_CPUSET": plan.sut_cpuset, "GENERATOR_CPUSET": plan.generator_cpuset, "WORKERS": str(workers),
-        "RUN_DIR": str(run_dir), "RUN_UID": str(os.getuid()), "RUN_GID": str(os.getgid()),
-        "CERTS_DIR": os.environ.get("CERTS_DIR", str(ROOT / "certs" / "live")),
-    }  # fmt: skip
-    settings_doc = {
-        "users": s.users, "duration_s": s.duration, "warmup_s": s.warmup, "repeat": s.repeat,
-        "fractions": s.fractions, "workers": workers, "app_cpus": plan.sut_cpuset, "sut_cpus": len(plan.sut),
-        "locust_workers": locust_workers, "quick": s.quick, "cpus_shared": plan.shared,
-    }  # fmt: skip
-    cpusets = {"app": plan.sut_cpuset, "nginx": plan.sut_cpuset, "generator": plan.generator_cpuset}
-    results = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "manifest": manifest.collect(settings_doc, cpusets, MEASUREMENT_PATH),
-        "topologies": {},
-        "runs": [],
-        "verification": {},
-    }
-    work = _plan(topos, scens, s)
-    total = sum(n for *_, n in work)
-    reference_capacity: dict[str, float] = {}
-    commands: list[str] = []
-
-    def spec(sc, mode, rep, duration, fraction=None, target=None) -> RunSpec:
-        return RunSpec(sc, mode, rep, s.users, duration, locust_workers, len(plan.generator), fraction, target)
-
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("left"), TimeRemainingColumn()]  # fmt: skip
-    failed = False
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("starting", total=total)
-        for topology in topos:
-            mine = [sc for t, sc, _ in work if t is topology]
-            if not mine:
-                continue
-            results["topologies"][topology.name] = {
-                "description": topology.description, "server": topology.server, "worker": topology.worker,
-                "proxy": topology.proxy, "workers": topology.workers or workers,
-                "app_cpus": plan.sut_cpuset, "tls": topology.target.startswith("https"),
-            }  # fmt: skip
-            project = Project(topology, env, name=s.loadtest_project)
-            project.down()  # nothing from an earlier, interrupted run
-            try:
-                progress.update(task, description=f"[bold]{topology.name}[/]: starting")
-                project.up()
-                verdict = project.verify(seed=50)
-                results["verification"][topology.name] = verdict
-                if not verdict["ok"]:
-                    console.print(f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  ")
-                    failed = True
-                    progress.advance(task, sum(n for t, _, n in work if t is topology))
-                    continue
-                for sc in mine:
-                    label = f"[bold]{topology.name}[/] {sc.name}"
-                    if s.warmup:
-                        progress.update(task, description=f"{label} warm-up")
-                        generator.run(project, spec(sc, "warmup", 1, s.warmup), run_dir / "raw")
-                        progress.advance(task)
-                    capacity = []
-                    for rep in range(1, s.repeat + 1):
-                        progress.update(task, description=f"{label} capacity {rep}/{s.repeat}")
-                        run = generator.run(project, spec(sc, "capacity", rep, s.duration), run_dir / "raw")
-                        results["runs"].append(run)
-                        capacity.append(run["rps"])
-                        progress.advance(task)
-                    own = statistics.median(capacity)
-                    if topology.name == topologies.REFERENCE:
-                        reference_capacity[sc.name] = own
-                    base = reference_capacity.get(sc.name, own)
-                    for fraction in s.fractions:
-                        progress.update(task, description=f"{label} fixed rate {fraction:.0%}")
-                        run = generator.run(project, spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base), run_dir / "raw")
-                        results["runs"].append(run)
-                        progress.advance(task)
-            except RuntimeError as exc:
-                console.print(f"[red]{topology.name}: {exc}")
-                failed = True
-            finally:
-                project.down()
-                commands.extend(c for c in project.commands if c not in commands)
-
-    if s.resilience if s.resilience is not None else not s.quick:
-        results["resilience"] = _resilience(run_dir)
-    results["manifest"]["commands"] = [" ".join(["make", "loadtest", *sys.argv[1:]])] + commands
-    (run_dir / "results.json").write_text(json.dumps(results, indent=1))
+def _point_latest(reports: Path, run_id: str) -> None:
     latest = reports / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()
     latest.symlink_to(run_id)
 
+
+def main() -> int:
+    s = LoadtestSettings()
+    reports = Path(s.reports_dir) if Path(s.reports_dir).is_absolute() else ROOT / s.reports_dir
+    run_dir = reports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    console.print("building images (cached when unchanged)")
+    build_images()
+    (run_dir / "raw").mkdir(parents=True)
+    matrix = Matrix(s, run_dir)
+    if matrix.plan.shared:
+        console.print("[yellow]not enough CPUs to separate generator and system under test: runs will be flagged")
+    results = matrix.run()
+    (run_dir / "results.json").write_text(json.dumps(results, indent=1))
+    _point_latest(reports, run_dir.name)
+
     from loadtest.report import write_report
 
     paths = write_report(run_dir)
-    console.print(f"[green]report:[/] {paths['html']}  (https://localhost:{os.environ.get('HTTPS_PORT', '8443')}/reports/{run_id}/report.html)")
-    return 1 if failed else 0
+    console.print(f"[green]report:[/] {paths['html']}  (https://localhost:{os.environ.get('HTTPS_PORT', '8443')}/reports/{run_dir.name}/report.html)")
+    return 1 if matrix.failed else 0
 
 
 if __name__ == "__main__":
