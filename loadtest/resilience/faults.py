@@ -7,13 +7,14 @@ the clients saw (outcome.summarize), what it measured itself, and whether its ta
 
 import subprocess
 import threading
+from collections import Counter
 import time
 
 import httpx
 
 from loadtest.resilience import items
 from loadtest.resilience.load import LoadDriver, Outcome
-from loadtest.resilience.outcome import summarize
+from loadtest.resilience.outcome import STALL_S, summarize
 
 # Worker processes inside the app container: children of PID 1 (the server's manager, which
 # the launcher exec'd into), minus multiprocessing's helper.
@@ -82,6 +83,8 @@ class Fault:
             result.update(items.check(stack, outcomes))
         result.setdefault("lost_items", None)  # None: this fault does not check the store
         result.setdefault("notes", "")
+        if result["stalled_requests"]:
+            result["notes"] += f"; {result['stalled_requests']} requests succeeded but took over {STALL_S:g} s"
         result["met"] = bool(self.met(result))
         return result
 
@@ -254,6 +257,7 @@ class GracefulStop(Fault):
         return {
             "inflight": len(inflight),
             "inflight_failed": len(failed),
+            "inflight_error_codes": dict(Counter(o.code for o in failed)),
             "notes": f"{len(inflight) - len(failed)}/{len(inflight)} in-flight {ms} ms requests finished; "
             "requests arriving while the app was stopped are not counted against the target",
         }
@@ -262,7 +266,9 @@ class GracefulStop(Fault):
         result = super().run(stack, long)
         # The target is about requests in flight; new ones meet a stopped app by design.
         result["failed_while_stopped"] = result["failed_requests"]
+        result["error_codes_while_stopped"] = result["error_codes"]
         result["failed_requests"] = result["inflight_failed"]
+        result["error_codes"] = result["inflight_error_codes"]
         return result
 
     def met(self, r):

@@ -1,3 +1,5 @@
+import ipaddress
+
 from servers.proxies import connected_subnets, trusted_proxies
 
 ROUTE = """Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
@@ -7,10 +9,16 @@ eth1\t0050A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
 """
 
 
-def test_connected_subnets_are_on_link_routes_only(tmp_path):
+def test_connected_subnets_are_on_link_routes_less_their_gateways(tmp_path):
     routes = tmp_path / "route"
     routes.write_text(ROUTE)
-    assert connected_subnets(routes) == ["172.19.0.0/16", "192.168.80.0/24"]
+    trusted = [ipaddress.ip_network(n) for n in connected_subnets(routes)]
+    everything = [ipaddress.ip_network("172.19.0.0/16"), ipaddress.ip_network("192.168.80.0/24")]
+    for gateway in ("172.19.0.1", "192.168.80.1"):  # the default gateway, and a bridge's first address
+        assert not any(ipaddress.ip_address(gateway) in n for n in trusted)
+    for inside in ("172.19.0.2", "172.19.255.254", "192.168.80.2", "192.168.80.200"):
+        assert any(ipaddress.ip_address(inside) in n for n in trusted)
+    assert all(any(n.subnet_of(e) for e in everything) for n in trusted)  # nothing outside them
 
 
 def test_no_route_table_trusts_loopback_only(tmp_path):
