@@ -484,3 +484,29 @@ def test_out_of_range_workload_is_422_at_once(prod, target):
     assert r.status_code == 422, r.text
     assert r.json()["detail"]
     assert elapsed < 2, f"{target} took {elapsed:.2f}s: the work ran"
+
+
+def test_a_client_holding_many_slow_requests_is_capped_at_64(prod):
+    # 64 uploads that promise a body and never send it are all in progress at Nginx (opened
+    # slowly enough to stay inside the /api rate limit, which is a different guard)...
+    head = b"POST /api/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"
+    held = []
+    try:
+        for _ in range(64):
+            sock = connect(prod.https_port, prod.ssl_context(), timeout=15)
+            sock.sendall(head)
+            held.append(sock)
+            time.sleep(0.05)
+        time.sleep(0.5)
+        for sock in (held[0], held[-1]):  # still waiting for their bodies, not answered (429)
+            sock.settimeout(0.3)
+            with pytest.raises(TimeoutError):
+                sock.recv(100)
+        # ...so the same address's next request, even for a static page, is refused.
+        page = exchange(prod.https_port, b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", prod.ssl_context())
+        assert status(page) == 429, page[:200]
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.5)
+    assert prod.get("/").status_code == 200  # released as soon as they close
