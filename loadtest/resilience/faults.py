@@ -7,8 +7,8 @@ the clients saw (outcome.summarize), what it measured itself, and whether its ta
 
 import subprocess
 import threading
-from collections import Counter
 import time
+from collections import Counter
 
 import httpx
 
@@ -29,8 +29,7 @@ for p in os.listdir('/proc'):
         if ppid == '1' and b'resource_tracker' not in cmd:
             print(p)"""
 
-
-NGINX_FAIL_TIMEOUT_S = 5
+NGINX_FAIL_TIMEOUT_S = 5  # fail_timeout in nginx/conf.d/upstream.conf
 
 
 def worker_pids(stack) -> set[int]:
