@@ -56,7 +56,8 @@ class Fault:
     checks_items = False  # faults 1-4 and 7: every acknowledged create must survive
 
     def env(self, long: bool) -> dict[str, str]:
-        return {}
+        # No max-requests recycling: a worker replaced for that would pass for the fault's effect.
+        return {"SERVER_MAX_REQUESTS": "0"}
 
     def driver(self, stack, long: bool) -> LoadDriver:
         return LoadDriver(stack.base_url, stack.ssl_context(), threads=6)
@@ -128,7 +129,7 @@ class HungWorker(Fault):
 
     def env(self, long):
         # Gunicorn kills a worker silent for SERVER_TIMEOUT s (30 in the bundle; 5 for CI).
-        return {"APP_FAULT_INJECTION": "true", **({} if long else {"SERVER_TIMEOUT": "5"})}
+        return {**super().env(long), "APP_FAULT_INJECTION": "true", **({} if long else {"SERVER_TIMEOUT": "5"})}
 
     def inject(self, stack, long):
         hang = 60 if long else 12
@@ -193,7 +194,7 @@ class KeepaliveRace(Fault):
     def env(self, long):
         # Nginx must drop idle upstream connections before the app does. CI scales the real
         # 60 s / 75 s down to 2 s / 3 s so the gaps can outlast them in seconds.
-        return {} if long else {"UPSTREAM_KEEPALIVE_TIMEOUT": "2", "SERVER_KEEPALIVE": "3"}
+        return {**super().env(long), **({} if long else {"UPSTREAM_KEEPALIVE_TIMEOUT": "2", "SERVER_KEEPALIVE": "3"})}
 
     def driver(self, stack, long):
         return LoadDriver(stack.base_url, stack.ssl_context(), threads=4, burst=(25, 62 if long else 2.5))
