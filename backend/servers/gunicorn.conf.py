@@ -1,4 +1,5 @@
-"""Gunicorn (prod): a process manager over Uvicorn workers (uvicorn_worker.UvicornWorker).
+"""Gunicorn (prod): a process manager over Uvicorn workers (uvicorn_worker.UvicornWorker, with
+the short shutdown drain of servers/draining.py).
 
 Every value comes from ServerSettings (environment), so Gunicorn and direct Uvicorn share knobs.
 """
@@ -12,7 +13,7 @@ _s = ServerSettings()
 wsgi_app = f"{_s.app}()"  # an app factory, called once per worker
 bind = [f"{_s.host}:{_s.port}"]
 workers = worker_count(_s.web_concurrency, _s.max_workers)
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "servers.draining.DrainingUvicornWorker"
 
 # Idle keep-alive longer than Nginx's upstream keepalive_timeout (60 s): Nginx closes first.
 keepalive = _s.keepalive

@@ -45,7 +45,7 @@ def run_one(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -
     try:
         result = fault.run(stack, long)
         if os.environ.get("RESILIENCE_DEBUG"):
-            print(stack.logs("nginx")[-6000:])
+            print("\n".join(line for line in stack.logs("nginx").splitlines() if '"status":2' not in line))
     finally:
         stack.stop()
     return {"scenario": fault.name, "title": fault.title, "topology": server, "target": fault.target, **result}

@@ -12,7 +12,7 @@ def test_config_fits_nginx_and_compose(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("SERVER_FORWARDED_ALLOW_IPS", "10.2.0.0/24")
     conf = runpy.run_path(str(CONF))
-    assert conf["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert conf["worker_class"] == "servers.draining.DrainingUvicornWorker"
     assert conf["workers"] == 3
     assert conf["keepalive"] > 60  # Nginx's upstream keepalive_timeout
     assert conf["graceful_timeout"] < 30  # compose stop_grace_period
