@@ -5,7 +5,7 @@ at once closes every connection with no request in progress. A connection the wo
 a moment earlier, whose request bytes have arrived but not yet been read, counts as idle: closing
 it with unread data sends a TCP reset, and Nginx answers that request 502. Nginx retries
 failures on connections it had cached, but not on a fresh one when the upstream is a single
-server, so about one reload in five lost a request under load (tests/test_resilience.py).
+server, so 2 of 5 reloads under load lost a request (tests/test_resilience.py).
 
 DrainingServer stops listening first, lets the event loop run for DRAIN_S so requests already
 on accepted connections start (they then finish with ``Connection: close``), and only then runs

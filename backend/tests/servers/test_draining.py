@@ -1,0 +1,61 @@
+"""A worker shutting down must answer a request that reached a connection it already accepted.
+
+The race is made deterministic: the server accepts the connection, the request bytes land in
+its socket, and shutdown starts before the event loop has had a turn to read them.
+"""
+
+import asyncio
+import socket
+
+import pytest
+from uvicorn.config import Config
+from uvicorn.server import Server
+
+from servers.draining import DrainingServer, DrainingUvicornWorker
+
+REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
+
+
+async def app(scope, receive, send):
+    assert scope["type"] == "http"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def answer_during_shutdown(server_class: type[Server]) -> bytes:
+    """What a client gets for a request sent on an accepted, idle connection as shutdown begins."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    config = Config(app=app, lifespan="off", log_level="warning")
+    config.load()
+    server = server_class(config)
+    server.lifespan = config.lifespan_class(config)  # what Server._serve sets up
+    await server.startup(sockets=[sock])
+    reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+    while not server.server_state.connections:  # accepted, nothing read yet
+        await asyncio.sleep(0)
+    writer.write(REQUEST)  # an empty transport buffer sends at once: in the server's socket now
+    await server.shutdown(sockets=[sock])  # no loop turn between the bytes and the shutdown
+    try:
+        return await asyncio.wait_for(reader.read(), 5)
+    except ConnectionResetError:
+        return b"<reset>"
+    finally:
+        writer.close()
+
+
+def test_draining_server_answers_the_request():
+    answer = asyncio.run(answer_during_shutdown(DrainingServer))
+    # The whole response, then the end of the stream (read() returned): the worker still exits.
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\nok"), answer
+
+
+def test_stock_uvicorn_resets_it():
+    """Why the drain exists; if a Uvicorn upgrade makes this fail, the drain may go."""
+    answer = asyncio.run(answer_during_shutdown(Server))
+    assert not answer.startswith(b"HTTP/1.1 200"), answer
+
+
+@pytest.mark.parametrize("name", ["_serve", "_install_sigquit_handler"])
+def test_worker_overrides_what_the_pinned_uvicorn_worker_has(name):
+    # DrainingUvicornWorker re-implements UvicornWorker._serve (uvicorn-worker 0.4.0).
+    assert callable(getattr(DrainingUvicornWorker.__mro__[1], name))
