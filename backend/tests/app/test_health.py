@@ -4,7 +4,7 @@ import os
 def test_health_names_server_and_worker(client):
     body = client.get("/api/health").json()
     assert body["status"] == "ok"
-    assert body["server"] == "uvicorn"  # no gunicorn or granian imported in the test process
+    assert body["server"] == "uvicorn"  # pytest is neither a Gunicorn nor a Granian process
     assert body["worker_pid"] == os.getpid()
     assert body["environment"] == "test"
 
@@ -43,3 +43,17 @@ def test_fault_injection_when_enabled_is_bounded(settings):
     with TestClient(create_app(settings)) as c:
         assert c.post("/api/_fault/hang", params={"seconds": 0.01}).json() == {"hung_s": 0.01}
         assert c.post("/api/_fault/hang", params={"seconds": 1000}).status_code == 422
+
+
+def test_gunicorn_is_told_by_its_command_not_by_an_import(monkeypatch):
+    import sys
+
+    import gunicorn  # noqa: F401  (imported, as the worker class module does)
+    import uvicorn_worker  # noqa: F401
+
+    from app.runtime import server_info
+
+    assert server_info().server == "uvicorn"
+    for argv0 in ("/usr/local/bin/gunicorn", "/venv/lib/python3.13/site-packages/gunicorn/__main__.py"):
+        monkeypatch.setattr(sys, "argv", [argv0, "--config", "gunicorn.conf.py"])
+        assert (server_info().server, server_info().worker) == ("gunicorn", "uvicorn")
