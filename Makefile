@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
 
-.PHONY: help up dev down logs ps certs images test unit lock clean loadtest resilience report
+.PHONY: help up dev down logs ps certs images test unit lock clean loadtest resilience report middleware-cost
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ loadtest: $(VENV)/.installed certs images reports ## compare app-server topologi
 
 resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.resilience
+
+middleware-cost: $(VENV)/.installed ## the app's middleware cost per request, in-process (no server, no Docker)
+	PYTHONPATH=backend $(VENV)/bin/python -m loadtest.middleware_cost
 
 report: $(VENV)/.installed ## regenerate a report from stored results: make report RUN=reports/<dir>
 	@test -n "$(RUN)" || { echo "usage: make report RUN=reports/<run dir>"; exit 2; }

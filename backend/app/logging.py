@@ -4,6 +4,10 @@ Records are queued by the request path and formatted and written by a background
 that writes whatever has accumulated in one go: a log line costs the request a queue put,
 not a formatted write system call (see loadtest's middleware-cost measurement).
 Structured fields travel in ``extra={"fields": {...}}``.
+
+The access line, one per request, skips the logging machinery: ``access(fields)`` queues a
+plain tuple that the writer turns into the same JSON line. Measured per line on this
+machine: logger.info with its LogRecord and handler chain ~7 us, the tuple ~1 us.
 """
 
 import atexit
@@ -18,11 +22,23 @@ from logging.handlers import QueueHandler
 from app.middleware.request_id import request_id
 
 
+BATCH_INTERVAL_S = 0.05  # how stale a log line may get; the request path never waits for it
+_encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
+
+
 class JsonFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")  # the last whole second, formatted once
+
+    def _timestamp(self, t: float) -> str:
+        second, text = self._second
+        if int(t) != second:
+            second, text = int(t), time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t))
+            self._second = (second, text)
+        return f"{text}.{int(t % 1 * 1000):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
-        t = record.created
         entry = {
-            "ts": f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(t))}.{int(t % 1 * 1000):03d}Z",
+            "ts": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -35,7 +51,14 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _encode(entry)
+
+    def format_access(self, t: float, rid: str | None, fields: dict) -> str:
+        entry = {"ts": self._timestamp(t), "level": "info", "logger": "app.access", "msg": "request"}
+        if rid:
+            entry["request_id"] = rid
+        entry.update(fields)
+        return _encode(entry)
 
 
 class _ContextQueueHandler(QueueHandler):
@@ -55,11 +78,16 @@ class _BatchWriter(threading.Thread):
         super().__init__(name="log-writer", daemon=True)
         self.q, self.stream, self.formatter = q, stream, formatter
 
-    def _drain(self, first: logging.LogRecord) -> None:
-        lines = [self.formatter.format(first)]
+    def _line(self, item: logging.LogRecord | tuple) -> str:
+        if isinstance(item, logging.LogRecord):
+            return self.formatter.format(item)
+        return self.formatter.format_access(*item)
+
+    def _drain(self, first: logging.LogRecord | tuple) -> None:
+        lines = [self._line(first)]
         while len(lines) < 1000:
             try:
-                lines.append(self.formatter.format(self.q.get_nowait()))
+                lines.append(self._line(self.q.get_nowait()))
             except queue.Empty:
                 break
         self.stream.write("\n".join(lines) + "\n")
@@ -68,6 +96,8 @@ class _BatchWriter(threading.Thread):
     def run(self) -> None:
         while True:
             self._drain(self.q.get())
+            # Let lines accumulate: one wake-up (and GIL hand-over) per batch, not per line.
+            time.sleep(BATCH_INTERVAL_S)
 
     def flush(self) -> None:
         try:
@@ -80,7 +110,13 @@ class _BatchWriter(threading.Thread):
 _writer: _BatchWriter | None = None
 
 
-def configure(level: str, access_log: bool) -> None:
+def access(fields: dict) -> None:
+    """Queue one access-log line (the request id is the current request's)."""
+    if _writer is not None:
+        _writer.q.put((time.time(), request_id.get(), fields))
+
+
+def configure(level: str) -> None:
     global _writer
     # The logging docs' "Optimization" switches: no caller lookup (a stack walk per record),
     # no thread, process or task names; the JSON line has no use for them.
@@ -95,11 +131,10 @@ def configure(level: str, access_log: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [_ContextQueueHandler(_writer.q)]
     root.setLevel(level)
-    # The servers' own access logs are off: the app's access log has the request id.
+    # The servers' own access logs are off: the app's (AccessLogMiddleware) has the request id.
     for name in ("uvicorn", "uvicorn.error", "gunicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     for name in ("uvicorn.access", "gunicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).disabled = True
-    logging.getLogger("app.access").disabled = not access_log

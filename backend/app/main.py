@@ -22,7 +22,7 @@ from app.store.sqlite import Database
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app_logging.configure(settings.log_level, settings.access_log)
+    app_logging.configure(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,11 +1,10 @@
 """One structured access-log line per request, written when the response has started."""
 
-import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-logger = logging.getLogger("app.access")
+from app import logging as app_logging
 
 
 class AccessLogMiddleware:
@@ -35,4 +34,4 @@ class AccessLogMiddleware:
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),
                 "client": client[0] if client else None,
             }
-            logger.info("request", extra={"fields": fields})
+            app_logging.access(fields)  # the fast path: no LogRecord on the request path
