@@ -8,7 +8,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest.resilience.matrix import ROOT, run_all
+from loadtest.resilience.matrix import ROOT, certs_dir, run_all
 from loadtest.runner import manifest
 
 
@@ -23,9 +23,8 @@ def main() -> int:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = reports / run_id
     run_dir.mkdir(parents=True)
-    certs = Path(os.environ.get("CERTS_OUT", ROOT / "certs"))
     with tempfile.TemporaryDirectory() as work:
-        entries = run_all(long, certs, Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True))
+        entries = run_all(long, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True))
     doc = {
         "schema_version": 1,
         "run_id": run_id,

@@ -48,6 +48,16 @@ def wait_until(predicate, timeout: float, interval: float = 0.25) -> float | Non
     return None
 
 
+def wait_for_workers(stack, before: set[int], gone: set[int], timeout: float = 30) -> float | None:
+    """Seconds until none of ``gone`` is a worker any more and the count is back to ``before``'s."""
+
+    def replaced() -> bool:
+        now = worker_pids(stack)
+        return bool(now) and not (now & gone) and len(now) >= len(before)
+
+    return wait_until(replaced, timeout)
+
+
 class Fault:
     name = ""
     title = ""
@@ -98,7 +108,7 @@ class KillWorker(Fault):
         before = worker_pids(stack)
         victim = stack.get("/api/health").json()["worker_pid"]
         stack.run("exec", "-T", "app", "python3", "-c", f"import os; os.kill({victim}, 9)")
-        respawn = wait_until(lambda: (p := worker_pids(stack)) and victim not in p and len(p) >= len(before), 30)
+        respawn = wait_for_workers(stack, before, gone={victim})
         note = f"respawned in {respawn} s" if respawn is not None else "not respawned within 30 s"
         return {"respawn_s": respawn, "notes": f"killed worker {victim} of {len(before)}; {note}"}
 
@@ -114,7 +124,7 @@ class GracefulReload(Fault):
     def inject(self, stack, long):
         before = worker_pids(stack)
         stack.run("kill", "-s", "HUP", "app")
-        took = wait_until(lambda: (p := worker_pids(stack)) and not (p & before) and len(p) >= len(before), 30)
+        took = wait_for_workers(stack, before, gone=before)
         note = f"all {len(before)} workers replaced in {took} s" if took is not None else "workers not all replaced within 30 s"
         return {"reload_s": took, "notes": note}
 

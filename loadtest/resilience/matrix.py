@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 EXEMPT = "10.0.0.0/8 1;\n172.16.0.0/12 1;\n192.168.0.0/16 1;\n127.0.0.0/8 1;\n"
 
 
+def certs_dir() -> Path:
+    """Where `make certs` (scripts/certs.sh) wrote the CA and the server certificate."""
+    return Path(os.environ.get("CERTS_OUT", ROOT / "certs"))
+
+
 def stack_for(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -> Stack:
     exempt = workdir / "ratelimit-exempt"
     exempt.mkdir(parents=True, exist_ok=True)

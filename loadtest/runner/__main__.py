@@ -153,11 +153,10 @@ class Matrix:
 
 def _resilience() -> list[dict]:
     """The fault runs (loadtest/resilience), long versions, on fresh copies of the bundle."""
-    from loadtest.resilience.matrix import run_all
+    from loadtest.resilience.matrix import certs_dir, run_all
 
-    certs = Path(os.environ.get("CERTS_DIR", ROOT / "certs" / "live")).parent
     with tempfile.TemporaryDirectory() as work:
-        return run_all(True, certs, Path(work), progress=lambda m: console.print(m))
+        return run_all(True, certs_dir(), Path(work), progress=lambda m: console.print(m))
 
 
 def _point_latest(reports: Path, run_id: str) -> None:
