@@ -36,29 +36,24 @@ class JsonFormatter(logging.Formatter):
             self._second = (second, text)
         return f"{text}.{int(t % 1 * 1000):03d}Z"
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": self._timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        rid = getattr(record, "request_id", None) or request_id.get()
+    def _entry(self, t: float, level: str, logger: str, msg: str, rid: str | None, fields: dict | None) -> dict:
+        entry = {"ts": self._timestamp(t), "level": level, "logger": logger, "msg": msg}
         if rid:
             entry["request_id"] = rid
-        fields = getattr(record, "fields", None)
         if fields:
             entry.update(fields)
+        return entry
+
+    def format(self, record: logging.LogRecord) -> str:
+        rid = getattr(record, "request_id", None) or request_id.get()
+        entry = self._entry(record.created, record.levelname.lower(), record.name, record.getMessage(),
+                           rid, getattr(record, "fields", None))  # fmt: skip
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return _encode(entry)
 
     def format_access(self, t: float, rid: str | None, fields: dict) -> str:
-        entry = {"ts": self._timestamp(t), "level": "info", "logger": "app.access", "msg": "request"}
-        if rid:
-            entry["request_id"] = rid
-        entry.update(fields)
-        return _encode(entry)
+        return _encode(self._entry(t, "info", "app.access", "request", rid, fields))
 
 
 class _ContextQueueHandler(QueueHandler):
