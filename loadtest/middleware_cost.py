@@ -84,7 +84,10 @@ def main(rounds: int = 9, requests: int = 4000) -> None:
     print(f"  {'set-up':<26} {'best':>8} {'cost':>7}   {'median':>8} {'cost':>7}")
     for name, values in results.items():
         best, med = min(values), statistics.median(values)
-        print(f"  {name:<26} {best:6.1f}us {100 * (best / best0 - 1):+6.1f}%   {med:6.1f}us {100 * (med / med0 - 1):+6.1f}%")
+        print(
+            f"  {name:<26} {best:6.1f}us {100 * (best / best0 - 1):+6.1f}%"
+            f"   {med:6.1f}us {100 * (med / med0 - 1):+6.1f}%"
+        )
 
 
 if __name__ == "__main__":

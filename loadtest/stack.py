@@ -83,7 +83,9 @@ class Stack:
         return self.run("ps", "-q", service).stdout.split()
 
     def inspect(self, service: str) -> dict:
-        out = subprocess.run(["docker", "inspect", self.container_id(service)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["docker", "inspect", self.container_id(service)], capture_output=True, text=True, check=True
+        )
         return json.loads(out.stdout)[0]
 
     def wait_healthy(self, service: str, timeout: float = 90) -> None:
@@ -92,7 +94,11 @@ class Stack:
         while time.monotonic() < deadline:
             ids = self.container_ids(service)
             out = subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True) if ids else None
-            states = [c["State"].get("Health", {}).get("Status") for c in json.loads(out.stdout)] if out and out.returncode == 0 else []
+            states = (
+                [c["State"].get("Health", {}).get("Status") for c in json.loads(out.stdout)]
+                if out and out.returncode == 0
+                else []
+            )
             if states and all(s == "healthy" for s in states):
                 return
             time.sleep(0.5)

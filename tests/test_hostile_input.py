@@ -346,8 +346,7 @@ def smuggling_attempt(prod, framing: str) -> tuple[bytes, str]:
     """POST with a body that, read as chunked, ends at once and is followed by a second request."""
     smuggled_id = rid("smuggled")
     payload = (
-        "0\r\n\r\n"
-        f"GET /api/items/999999 HTTP/1.1\r\nHost: localhost\r\nX-Request-ID: {smuggled_id}\r\n\r\n"
+        f"0\r\n\r\nGET /api/items/999999 HTTP/1.1\r\nHost: localhost\r\nX-Request-ID: {smuggled_id}\r\n\r\n"
     ).encode()
     head = (
         "POST /api/items HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -503,7 +502,9 @@ def test_a_client_holding_many_slow_requests_is_capped_at_64(prod):
             with pytest.raises(TimeoutError):
                 sock.recv(100)
         # ...so the same address's next request, even for a static page, is refused.
-        page = exchange(prod.https_port, b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", prod.ssl_context())
+        page = exchange(
+            prod.https_port, b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", prod.ssl_context()
+        )
         assert status(page) == 429, page[:200]
     finally:
         for sock in held:

@@ -32,7 +32,9 @@ def run_dir(tmp_path_factory, certs):
         "LOADTEST_PROJECT": f"apibundle-test-lt-{uuid.uuid4().hex[:6]}",
         "CERTS_DIR": str(certs / "live"),
     }
-    result = subprocess.run([sys.executable, "-m", "loadtest.runner"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "loadtest.runner"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     return reports / "latest"
 

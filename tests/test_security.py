@@ -133,10 +133,23 @@ def test_no_private_key_in_any_image_layer(prod, service, tmp_path):
 
 
 def test_no_private_key_in_the_repository():
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],  # tracked, or would be on `git add -A`
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            [
+                "git",
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],  # tracked, or would be on `git add -A`
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     paths = [ROOT / p for p in listed if p and (ROOT / p).is_file()]
     assert len(paths) > 50, paths
     assert [p for p in paths if p.suffix in (".key", ".pem")] == []
@@ -195,8 +208,13 @@ def test_the_app_trusts_forwarded_headers_from_the_proxy_network_only(prod):
     gateways = {ipaddress.ip_address(c["Gateway"]) for c in ipam}
     # Exactly the backend subnet less its gateway (the Docker host, which is no proxy).
     expected = {n for b in backend for gw in gateways if gw in b for n in b.address_exclude(ipaddress.ip_network(gw))}
-    assert set(ipaddress.collapse_addresses(trusted_nets)) == set(ipaddress.collapse_addresses(expected)), (trusted, backend)
-    nginx_ip = ipaddress.ip_address(prod.inspect("nginx")["NetworkSettings"]["Networks"][f"{prod.project}_backend"]["IPAddress"])
+    assert set(ipaddress.collapse_addresses(trusted_nets)) == set(ipaddress.collapse_addresses(expected)), (
+        trusted,
+        backend,
+    )
+    nginx_ip = ipaddress.ip_address(
+        prod.inspect("nginx")["NetworkSettings"]["Networks"][f"{prod.project}_backend"]["IPAddress"]
+    )
     assert any(nginx_ip in n for n in trusted_nets)
     assert all(n.prefixlen > 0 for n in trusted_nets)
     # Clients arrive through the published ports from the frontend gateway: never trusted.

@@ -21,7 +21,6 @@ from logging.handlers import QueueHandler
 
 from app.middleware.request_id import request_id
 
-
 BATCH_INTERVAL_S = 0.05  # how stale a log line may get; the request path never waits for it
 _encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
 

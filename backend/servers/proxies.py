@@ -33,7 +33,11 @@ def connected_subnets(routes: Path = ROUTES) -> list[str]:
     for net in on_link:
         parts = [net]
         for gw in (g for g in gateways if g in net):
-            parts = [piece for part in parts for piece in (part.address_exclude(ipaddress.IPv4Network(gw)) if gw in part else [part])]
+            parts = [
+                piece
+                for part in parts
+                for piece in (part.address_exclude(ipaddress.IPv4Network(gw)) if gw in part else [part])
+            ]
         trusted.extend(parts)
     return sorted({str(n) for n in ipaddress.collapse_addresses(trusted)}) or ["127.0.0.1"]
 

@@ -87,7 +87,7 @@ def _panels(
     legend: list | None = None,
 ) -> bytes:
     fig, axes = _grid(len(scenarios), title)
-    for ax, result in zip(axes, scenarios):
+    for ax, result in zip(axes, scenarios, strict=False):
         draw(ax, result)
     if legend:
         _legend(fig, legend)
@@ -100,7 +100,7 @@ def throughput_chart(scenarios: list[ScenarioResult]) -> Chart:
         medians = [row.rps.median for row in rows]
         err = [[row.rps.median - row.rps.min for row in rows], [row.rps.max - row.rps.median for row in rows]]
         bars = ax.bar(range(len(rows)), medians, yerr=err, capsize=4, color=[colour(r.topology) for r in rows])
-        for bar, row in zip(bars, rows):
+        for bar, row in zip(bars, rows, strict=False):
             if not row.compared:
                 bar.set_hatch("//")
                 bar.set_alpha(0.5)
@@ -165,7 +165,7 @@ def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
         len(scenarios), 2, figsize=(PANEL_W * 2, PANEL_H * len(scenarios)), squeeze=False, layout="constrained"
     )
     roles = [("app", 1.0), ("nginx", 0.45)]
-    for (ax_cpu, ax_mem), result in zip(axes, scenarios):
+    for (ax_cpu, ax_mem), result in zip(axes, scenarios, strict=False):
         rows = result.rows
         for ax, attr, unit in ((ax_cpu, "cpu", "CPU, % of one core (avg)"), (ax_mem, "mem", "memory, MB (avg)")):
             width = 0.38

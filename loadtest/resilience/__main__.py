@@ -11,7 +11,6 @@ from pathlib import Path
 from loadtest.resilience.matrix import ROOT, certs_dir, run_all
 from loadtest.runner import manifest
 
-
 MEASUREMENT_PATH = "host -> published loopback port -> Nginx (TLS) -> app; a fresh copy of the bundle per fault"
 # What the resilience runs use (faults.py, matrix.py), in the manifest's terms.
 SETTINGS = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1", "locust_workers": 0}

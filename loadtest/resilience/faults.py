@@ -125,7 +125,11 @@ class GracefulReload(Fault):
         before = worker_pids(stack)
         stack.run("kill", "-s", "HUP", "app")
         took = wait_for_workers(stack, before, gone=before)
-        note = f"all {len(before)} workers replaced in {took} s" if took is not None else "workers not all replaced within 30 s"
+        note = (
+            f"all {len(before)} workers replaced in {took} s"
+            if took is not None
+            else "workers not all replaced within 30 s"
+        )
         return {"reload_s": took, "notes": note}
 
     def met(self, r):
@@ -156,7 +160,11 @@ class HungWorker(Fault):
         replaced = wait_until(lambda: bool(before - worker_pids(stack)), hang - 1, interval=0.5)
         if replaced is None:
             time.sleep(2)  # let the hang end by itself before measuring recovery
-        note = f"detected and replaced after {replaced} s" if replaced is not None else f"never detected; the worker came back only when the {hang} s hang ended"
+        note = (
+            f"detected and replaced after {replaced} s"
+            if replaced is not None
+            else f"never detected; the worker came back only when the {hang} s hang ended"
+        )
         return {"replaced_s": replaced, "hang_s": hang, "notes": note}
 
     def met(self, r):
@@ -191,7 +199,10 @@ class RollingRestart(Fault):
             # Nginx keeps a replica that failed out of rotation for fail_timeout (5 s,
             # conf.d/upstream.conf): restarting the next one sooner leaves no live replica.
             time.sleep(NGINX_FAIL_TIMEOUT_S + 1)
-        return {"notes": f"restarted {len(ids)} replicas one after the other, {NGINX_FAIL_TIMEOUT_S + 1} s apart after each was healthy"}
+        return {
+            "notes": f"restarted {len(ids)} replicas one after the other, "
+            f"{NGINX_FAIL_TIMEOUT_S + 1} s apart after each was healthy"
+        }
 
     def met(self, r):
         return r["failed_gets"] == 0 and r["lost_items"] == 0 and r["duplicated_items"] == 0
@@ -211,7 +222,11 @@ class KeepaliveRace(Fault):
 
     def inject(self, stack, long):
         time.sleep(4 * 62 if long else 12)  # the load pattern is the fault: several gap cycles
-        return {"notes": "gaps of 62 s (> 60 s upstream keepalive_timeout)" if long else "gaps of 2.5 s (> 2 s upstream keepalive_timeout, < 3 s app keep-alive)"}
+        return {
+            "notes": "gaps of 62 s (> 60 s upstream keepalive_timeout)"
+            if long
+            else "gaps of 2.5 s (> 2 s upstream keepalive_timeout, < 3 s app keep-alive)"
+        }
 
     def met(self, r):
         return "502" not in r["error_codes"] and r["failed_requests"] == 0

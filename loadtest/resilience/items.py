@@ -4,7 +4,10 @@ from collections import Counter
 
 from loadtest.resilience.load import Outcome
 
-INTEGRITY = "import sqlite3; print(sqlite3.connect('file:/data/app.db?mode=ro', uri=True).execute('PRAGMA integrity_check').fetchone()[0])"
+INTEGRITY = (
+    "import sqlite3; db = sqlite3.connect('file:/data/app.db?mode=ro', uri=True);"
+    " print(db.execute('PRAGMA integrity_check').fetchone()[0])"
+)
 
 
 def check(stack, outcomes: list[Outcome]) -> dict:

@@ -78,7 +78,7 @@ class LoadDriver:
         return httpx.Client(base_url=self.base_url, verify=self.verify, timeout=self.timeout)
 
     def _steady(self, index: int) -> None:
-        kinds = itertools.cycle(self.MIX[index % len(self.MIX):] + self.MIX[: index % len(self.MIX)])
+        kinds = itertools.cycle(self.MIX[index % len(self.MIX) :] + self.MIX[: index % len(self.MIX)])
         with self._client() as client:
             while not self._stop.is_set():
                 self._record(self._one(client, next(kinds)))

@@ -82,7 +82,9 @@ class Matrix:
         return (1 if self.s.warmup else 0) + self.s.repeat + len(self.s.fractions)
 
     def _spec(self, sc, mode, rep, duration, fraction=None, target=None) -> RunSpec:
-        return RunSpec(sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target)
+        return RunSpec(
+            sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target
+        )
 
     def _measure(self, project: Project, spec: RunSpec) -> dict:
         run = generator.run(project, spec, self.run_dir / "raw")
@@ -105,7 +107,9 @@ class Matrix:
             verdict = project.verify(seed=50)
             self.results["verification"][topology.name] = verdict
             if not verdict["ok"]:
-                console.print(f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  ")
+                console.print(
+                    f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  "
+                )
                 self.failed = True
                 self.step(len(mine) * self.runs_per_scenario())
                 return
@@ -183,7 +187,8 @@ def main() -> int:
     from loadtest.report import write_report
 
     paths = write_report(run_dir)
-    console.print(f"[green]report:[/] {paths['html']}  (https://localhost:{os.environ.get('HTTPS_PORT', '8443')}/reports/{run_dir.name}/report.html)")
+    url = f"https://localhost:{os.environ.get('HTTPS_PORT', '8443')}/reports/{run_dir.name}/report.html"
+    console.print(f"[green]report:[/] {paths['html']}  ({url})")
     return 1 if matrix.failed else 0
 
 

@@ -16,8 +16,13 @@ SUT = ROOT / "compose" / "sut.yml"
 def build_images() -> None:
     """Build (or confirm, from cache) the app, Nginx and generator images the topologies use.
     Base images come from the environment that `make` sets (scripts/images.sh)."""
-    for cmd in (["-f", str(ROOT / "docker-compose.yml"), "--profile", "prod"], ["-f", str(BASE), "--profile", "generator"]):
-        result = subprocess.run(["docker", "compose", *cmd, "build", "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    for cmd in (
+        ["-f", str(ROOT / "docker-compose.yml"), "--profile", "prod"],
+        ["-f", str(BASE), "--profile", "generator"],
+    ):
+        result = subprocess.run(
+            ["docker", "compose", *cmd, "build", "--quiet"], cwd=ROOT, capture_output=True, text=True
+        )
         if result.returncode != 0:
             raise SystemExit(f"image build failed:\n{result.stderr[-3000:]}")
 
@@ -35,8 +40,9 @@ class Project:
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
         cmd = self._cmd(*args)
         self.commands.append(" ".join(cmd).replace(str(ROOT) + "/", ""))
-        return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **self.env}, capture_output=True, text=True,
-                              check=check, timeout=timeout)
+        return subprocess.run(
+            cmd, cwd=ROOT, env={**os.environ, **self.env}, capture_output=True, text=True, check=check, timeout=timeout
+        )
 
     def up(self) -> None:
         result = self.run("up", "--detach", "--wait", *self.topology.services, check=False)
@@ -54,8 +60,20 @@ class Project:
         t = self.topology
         args = ["--target", t.target, "--server", t.server, "--worker", t.worker, "--seed", str(seed)]
         args += ["--nginx"] * t.nginx + ["--minimal"] * t.minimal
-        result = self.run("--profile", "generator", "run", "--rm", "--no-deps", "--entrypoint", "python3",
-                          "locust", "-m", "loadtest.verify", *args, check=False)
+        result = self.run(
+            "--profile",
+            "generator",
+            "run",
+            "--rm",
+            "--no-deps",
+            "--entrypoint",
+            "python3",
+            "locust",
+            "-m",
+            "loadtest.verify",
+            *args,
+            check=False,
+        )
         try:
             return json.loads(result.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):

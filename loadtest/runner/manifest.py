@@ -36,8 +36,12 @@ def _git_commit() -> str:
 
 
 def image_versions(tag: str = "latest") -> dict[str, str]:
-    versions = json.loads(_out(["docker", "run", "--rm", "--entrypoint", "python3", f"apibundle/backend:{tag}", "-c", _VERSIONS]))
-    versions["nginx"] = _out(["docker", "run", "--rm", "--entrypoint", "nginx", f"apibundle/nginx:{tag}", "-v"]).rsplit("/", 1)[-1]
+    versions = json.loads(
+        _out(["docker", "run", "--rm", "--entrypoint", "python3", f"apibundle/backend:{tag}", "-c", _VERSIONS])
+    )
+    versions["nginx"] = _out(["docker", "run", "--rm", "--entrypoint", "nginx", f"apibundle/nginx:{tag}", "-v"]).rsplit(
+        "/", 1
+    )[-1]
     versions["locust"] = _out(["docker", "run", "--rm", f"apibundle/loadtest:{tag}", "--version"]).split()[1]
     return versions
 

@@ -20,8 +20,14 @@ SCENARIOS = {
     s.name: s
     for s in (
         Scenario("api-json", "api_json.py", "JsonUser", description="JSON endpoint (TechEmpower JSON)"),
-        Scenario("static", "static.py", "StaticUser", needs_nginx=True, reference_only=True,
-                 description="page + assets from Nginx"),
+        Scenario(
+            "static",
+            "static.py",
+            "StaticUser",
+            needs_nginx=True,
+            reference_only=True,
+            description="page + assets from Nginx",
+        ),
         Scenario("api-read", "api_crud.py", "ReadUser", description="list and detail reads"),
         Scenario("api-write", "api_crud.py", "WriteUser", description="creates"),
         Scenario("api-mixed", "api_crud.py", "MixedUser", description="weighted reads, writes and JSON"),

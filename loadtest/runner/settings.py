@@ -21,7 +21,9 @@ class LoadtestSettings(BaseSettings):
     duration: int = Field(default=20, ge=2, le=3600, description="seconds per measured run")
     warmup: int = Field(default=5, ge=0, le=600, description="seconds of warm-up, excluded from results")
     repeat: int = Field(default=3, ge=1, le=50)
-    fractions: Annotated[list[float], NoDecode] = Field(default=[0.5, 0.8], description="fixed-rate runs, as fractions of capacity")
+    fractions: Annotated[list[float], NoDecode] = Field(
+        default=[0.5, 0.8], description="fixed-rate runs, as fractions of capacity"
+    )
     cpus: int | None = Field(default=None, ge=1, le=1024, description="CPUs for the system under test")
     workers: int | None = Field(default=None, ge=1, le=256, description="app workers (default: cpus)")
     locust_workers: int | None = Field(default=None, ge=1, le=256)

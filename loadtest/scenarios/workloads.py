@@ -8,15 +8,25 @@ from loadtest.scenarios.common import CheckedUser
 class CpuUser(CheckedUser):
     @task
     def cpu(self):
-        self.expect("GET", "/api/work/cpu?iterations=2000", 200,
-                    lambda r: None if len(r.json()["digest"]) == 64 else "no digest", name="/api/work/cpu")
+        self.expect(
+            "GET",
+            "/api/work/cpu?iterations=2000",
+            200,
+            lambda r: None if len(r.json()["digest"]) == 64 else "no digest",
+            name="/api/work/cpu",
+        )
 
 
 class IoUser(CheckedUser):
     @task
     def io(self):
-        self.expect("GET", "/api/work/io?ms=50", 200,
-                    lambda r: None if r.json() == {"waited_ms": 50} else "wrong wait", name="/api/work/io")
+        self.expect(
+            "GET",
+            "/api/work/io?ms=50",
+            200,
+            lambda r: None if r.json() == {"waited_ms": 50} else "wrong wait",
+            name="/api/work/io",
+        )
 
 
 class BlockingUser(CheckedUser):
@@ -24,5 +34,10 @@ class BlockingUser(CheckedUser):
 
     @task
     def blocking(self):
-        self.expect("GET", "/api/work/blocking?ms=50", 200,
-                    lambda r: None if r.json() == {"waited_ms": 50} else "wrong wait", name="/api/work/blocking")
+        self.expect(
+            "GET",
+            "/api/work/blocking?ms=50",
+            200,
+            lambda r: None if r.json() == {"waited_ms": 50} else "wrong wait",
+            name="/api/work/blocking",
+        )

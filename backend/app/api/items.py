@@ -19,9 +19,7 @@ async def create_item(
     data: ItemIn,
     service: Service,
     response: Response,
-    idempotency_key: Annotated[
-        str | None, Header(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
-    ] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")] = None,
 ) -> Item:
     """Create an item. With an `Idempotency-Key` header a retried create returns the first item (200)."""
     item, created = await service.create(data, idempotency_key)

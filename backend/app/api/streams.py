@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import StreamingResponse
 
-
 router = APIRouter(tags=["streams"])
 
 
