@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
 
-.PHONY: help up dev down logs ps certs images test unit lock clean loadtest resilience report middleware-cost
+.PHONY: help up dev down logs ps certs images test unit lint format lock clean loadtest resilience report middleware-cost
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,10 +72,19 @@ $(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/req
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
 	touch $@
 
+lint: $(VENV)/.installed ## ruff (lint + format check) and the import-layer contracts (import-linter)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=backend:. $(VENV)/bin/lint-imports
+
+format: $(VENV)/.installed ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 unit: $(VENV)/.installed ## unit tests only (no Docker)
 	$(VENV)/bin/pytest -m "not containers" $(PYTEST_ARGS)
 
-test: $(VENV)/.installed reports ## all tests: unit, then container tests against real images
+test: lint reports ## all tests: lint, unit, then container tests against real images
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lock: ## re-pin the Python dependencies (needs uv)
