@@ -2,6 +2,6 @@
 
 from loadtest.report.consistency import check_against_csv
 from loadtest.report.render import write_report
-from loadtest.report.schema import SchemaError, load
+from loadtest.results.schema import SchemaError, load
 
 __all__ = ["SchemaError", "check_against_csv", "load", "write_report"]

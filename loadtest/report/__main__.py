@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.report.render import write_report
-from loadtest.report.schema import SchemaError
+from loadtest.results.schema import SchemaError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

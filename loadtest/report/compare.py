@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from loadtest.report import stats
-from loadtest.report.schema import Results, Run
+from loadtest.results.schema import Results, Run
 
 SCENARIO_ORDER = ["static", "api-read", "api-write", "api-mixed", "api-json", "cpu", "io", "blocking"]
 SCENARIO_LABELS = {

@@ -4,7 +4,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loadtest.report.schema import Results, load
+from loadtest.results.locust_csv import aggregated_row, number
+from loadtest.results.schema import Results, load
 
 # results.json key -> Locust stats CSV column (Aggregated row)
 EXACT = {"requests": "Request Count", "failures": "Failure Count"}
@@ -44,21 +45,6 @@ class CsvCheck:
         return text + ", " + ", ".join(problems)
 
 
-def _aggregated_row(path: Path) -> dict[str, str]:
-    with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row.get("Name") == "Aggregated":
-                return row
-    raise ValueError("no 'Aggregated' row")
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None  # Locust writes "N/A" when there were no requests
-
-
 def check_against_csv(run_dir: str | Path, results: Results | None = None) -> CsvCheck:
     """Compare every run's counts, RPS and latency with its ``<csv_prefix>_stats.csv`` Aggregated row."""
     run_dir = Path(run_dir)
@@ -68,7 +54,7 @@ def check_against_csv(run_dir: str | Path, results: Results | None = None) -> Cs
         name = f"{run['topology']}/{run['scenario']}/{run['mode']}-r{run['repetition']}"
         path = run_dir / f"{run['csv_prefix']}_stats.csv"
         try:
-            row = _aggregated_row(path)
+            row = aggregated_row(path)
         except (OSError, ValueError, csv.Error) as exc:
             check.missing.append(
                 f"{name}: {path.relative_to(run_dir)}: {exc.strerror if isinstance(exc, OSError) else exc}"
@@ -76,14 +62,14 @@ def check_against_csv(run_dir: str | Path, results: Results | None = None) -> Cs
             continue
         check.checked += 1
         for key, column in EXACT.items():
-            csv_value = _number(row.get(column))
+            csv_value = number(row.get(column))
             if csv_value is None or int(csv_value) != run[key]:
                 check.mismatches.append(f"{name}: {key} {run[key]} != CSV {column} {row.get(column)}")
-        csv_rps = _number(row.get("Requests/s"))
+        csv_rps = number(row.get("Requests/s"))
         if csv_rps is None or abs(run["rps"] - csv_rps) > max(0.01, RPS_TOLERANCE * csv_rps):
             check.mismatches.append(f"{name}: rps {run['rps']} != CSV Requests/s {row.get('Requests/s')}")
         for key, column in LATENCY.items():
-            csv_value = _number(row.get(column))
+            csv_value = number(row.get(column))
             if csv_value is None:
                 if run["requests"]:
                     check.mismatches.append(f"{name}: latency {key}: CSV {column} is {row.get(column)!r}")

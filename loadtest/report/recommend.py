@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from loadtest.report import stats
 from loadtest.report.compare import PairResult, ScenarioResult, topology_label
 from loadtest.report.overhead import NOT_MEASURED, Overhead
-from loadtest.report.schema import Resilience
+from loadtest.results.schema import Resilience
 
 
 def pct(value: float, signed: bool = True) -> str:

@@ -13,7 +13,7 @@ from loadtest.report.compare import ScenarioResult, analyze, scenario_label, top
 from loadtest.report.consistency import CsvCheck, check_against_csv
 from loadtest.report.overhead import Overhead, overheads
 from loadtest.report.recommend import Advice, overall, p_text, pct, resilience_sentence, scenario_advice
-from loadtest.report.schema import Results, load
+from loadtest.results.schema import Results, load
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -104,7 +104,7 @@ def render_markdown(report: Report, chart_dir: str | None = "charts") -> str:
 def write_report(run_dir: str | Path) -> dict[str, Path]:
     """Regenerate report.html, report.md and charts/*.png in *run_dir* from its results.json.
 
-    Raises :class:`loadtest.report.schema.SchemaError` if results.json is missing or invalid.
+    Raises :class:`loadtest.results.schema.SchemaError` if results.json is missing or invalid.
     """
     run_dir = Path(run_dir)
     report = build(run_dir)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from loadtest.report.schema import HistoryPoint, Run
+from loadtest.results.schema import HistoryPoint, Run
 
 ALPHA = 0.05
 PRACTICAL_THRESHOLD = 0.03

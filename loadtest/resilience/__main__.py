@@ -8,8 +8,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest.resilience.matrix import ROOT, certs_dir, run_all
-from loadtest.runner import manifest
+from loadtest.resilience.matrix import run_all
+from loadtest.results import manifest
+from loadtest.results.paths import certs_dir, reports_dir
+from loadtest.results.schema import new_document
 
 MEASUREMENT_PATH = "host -> published loopback port -> Nginx (TLS) -> app; a fresh copy of the bundle per fault"
 # What the resilience runs use (faults.py, matrix.py), in the manifest's terms.
@@ -18,22 +20,14 @@ SETTINGS = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 
 
 def main() -> int:
     long = os.environ.get("SHORT", "") not in {"1", "true", "yes"}
-    reports = ROOT / os.environ.get("REPORTS_DIR", "reports")
+    reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = reports / run_id
     run_dir.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as work:
         entries = run_all(long, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True))
-    doc = {
-        "schema_version": 1,
-        "run_id": run_id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "manifest": manifest.collect(SETTINGS | {"quick": not long}, {}, MEASUREMENT_PATH),
-        "topologies": {},
-        "runs": [],
-        "verification": {},
-        "resilience": entries,
-    }
+    doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not long}, {}, MEASUREMENT_PATH))
+    doc["resilience"] = entries
     (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
     from loadtest.report import write_report
 

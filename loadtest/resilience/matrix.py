@@ -6,17 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from loadtest.resilience.faults import FAULTS, TOPOLOGIES, Fault
+from loadtest.results.paths import ROOT
 from loadtest.stack import Stack
 
-ROOT = Path(__file__).resolve().parents[2]
 # The load comes from one address (the host, through the published port): exempt it from
 # the /api rate limit, or the fault runs would measure 429s.
 EXEMPT = "10.0.0.0/8 1;\n172.16.0.0/12 1;\n192.168.0.0/16 1;\n127.0.0.0/8 1;\n"
-
-
-def certs_dir() -> Path:
-    """Where `make certs` (scripts/certs.sh) wrote the CA and the server certificate."""
-    return Path(os.environ.get("CERTS_OUT", ROOT / "certs"))
 
 
 def stack_for(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -> Stack:

@@ -16,8 +16,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from loadtest.runner import cpus, generator, manifest, scenarios, topologies
-from loadtest.runner.compose import ROOT, Project, build_images
+from loadtest.resilience.matrix import run_all
+from loadtest.results import manifest
+from loadtest.results.paths import certs_dir, reports_dir
+from loadtest.results.schema import new_document
+from loadtest.runner import cpus, generator, scenarios, topologies
+from loadtest.runner.compose import Project, build_images
 from loadtest.runner.generator import RunSpec
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
@@ -27,7 +31,6 @@ MEASUREMENT_PATH = (
     "Locust in a container on the same Docker bridge network as the system under test "
     "(container to container); no port published on the host is in the measured path"
 )
-SCHEMA_VERSION = 1
 console = Console(stderr=True)
 
 
@@ -45,22 +48,16 @@ class Matrix:
             "SUT_CPUSET": self.plan.sut_cpuset, "GENERATOR_CPUSET": self.plan.generator_cpuset,
             "WORKERS": str(self.workers), "RUN_DIR": str(run_dir),
             "RUN_UID": str(os.getuid()), "RUN_GID": str(os.getgid()),
-            "CERTS_DIR": os.environ.get("CERTS_DIR", str(ROOT / "certs" / "live")),
+            "CERTS_DIR": os.environ.get("CERTS_DIR", str(certs_dir() / "live")),
         }  # fmt: skip
         self.reference_capacity: dict[str, float] = {}  # scenario -> the reference topology's median RPS
         self.commands: list[str] = []
         self.failed = False
         self.status = lambda text: None  # progress hooks, set by run()
         self.step = lambda n=1: None
-        self.results = {
-            "schema_version": SCHEMA_VERSION,
-            "run_id": run_dir.name,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "manifest": manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH),
-            "topologies": {},
-            "runs": [],
-            "verification": {},
-        }
+        self.results = new_document(
+            run_dir.name, manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
+        )
 
     def _settings_doc(self) -> dict:
         s = self.s
@@ -157,8 +154,6 @@ class Matrix:
 
 def _resilience() -> list[dict]:
     """The fault runs (loadtest/resilience), long versions, on fresh copies of the bundle."""
-    from loadtest.resilience.matrix import certs_dir, run_all
-
     with tempfile.TemporaryDirectory() as work:
         return run_all(True, certs_dir(), Path(work), progress=lambda m: console.print(m))
 
@@ -172,7 +167,7 @@ def _point_latest(reports: Path, run_id: str) -> None:
 
 def main() -> int:
     s = LoadtestSettings()
-    reports = Path(s.reports_dir) if Path(s.reports_dir).is_absolute() else ROOT / s.reports_dir
+    reports = reports_dir(s.reports_dir)
     run_dir = reports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     console.print("building images (cached when unchanged)")
     build_images()

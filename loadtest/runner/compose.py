@@ -4,11 +4,10 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from loadtest.results.paths import ROOT
 from loadtest.runner.topologies import Topology
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "compose" / "loadtest.yml"
 SUT = ROOT / "compose" / "sut.yml"
 

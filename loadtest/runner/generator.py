@@ -1,10 +1,10 @@
 """One Locust run inside the compose network, and what it measured, read from its CSVs."""
 
-import csv
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadtest.results.locust_csv import read_csvs
 from loadtest.runner.compose import Project
 from loadtest.runner.sampler import Sampler
 from loadtest.runner.scenarios import Scenario
@@ -28,61 +28,6 @@ class RunSpec:
     def csv_prefix(self) -> str:
         label = self.mode if self.load_fraction is None else f"{self.mode}-{round(self.load_fraction * 100)}pct"
         return f"{self.scenario.name}/{label}-r{self.repetition}"
-
-
-def _aggregated(path: Path) -> dict[str, str]:
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Name"] == "Aggregated":
-                return row
-    raise ValueError(f"{path}: no Aggregated row")
-
-
-def _num(value: str) -> float:
-    return float(value) if value not in ("", "N/A") else 0.0
-
-
-def read_csvs(prefix: Path) -> dict:
-    """The run's figures exactly as Locust wrote them (the report checks them against the CSVs)."""
-    agg = _aggregated(Path(f"{prefix}_stats.csv"))
-    out = {
-        "requests": int(agg["Request Count"]),
-        "failures": int(agg["Failure Count"]),
-        "rps": round(_num(agg["Requests/s"]), 2),
-        "latency_ms": {
-            "p50": _num(agg["50%"]), "p90": _num(agg["90%"]), "p95": _num(agg["95%"]), "p99": _num(agg["99%"]),
-            "max": round(_num(agg["Max Response Time"]), 2), "avg": round(_num(agg["Average Response Time"]), 2),
-        },
-    }  # fmt: skip
-    out["history"] = read_history(Path(f"{prefix}_stats_history.csv"))
-    errors = {}
-    failures = Path(f"{prefix}_failures.csv")
-    if failures.exists():
-        with failures.open(newline="") as f:
-            for row in csv.DictReader(f):
-                errors[f"{row['Method']} {row['Name']}: {row['Error']}"] = int(row["Occurrences"])
-    out["errors"] = errors
-    return out
-
-
-def read_history(path: Path) -> list[dict]:
-    """Per-second throughput from the cumulative counts (exact, unlike Locust's rolling
-    Requests/s); rows before load starts and the drop at --reset-stats are skipped."""
-    history, start, prev = [], None, None
-    with path.open(newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
-    for row in rows:
-        ts, total, failed = int(row["Timestamp"]), int(row["Total Request Count"]), int(row["Total Failure Count"])
-        if prev is not None and ts > prev[0] and total >= prev[1] and total > 0:
-            start = prev[0] if start is None else start
-            dt = ts - prev[0]
-            history.append({
-                "t": ts - start, "rps": round((total - prev[1]) / dt, 1),
-                "failures_per_s": round(max(0, failed - prev[2]) / dt, 1),
-                "p50": _num(row["50%"]), "p95": _num(row["95%"]), "users": int(_num(row["User Count"])),
-            })  # fmt: skip
-        prev = (ts, total, failed)
-    return history
 
 
 def run(project: Project, spec: RunSpec, raw_dir: Path) -> dict:

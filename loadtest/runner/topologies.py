@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 
-TOPOLOGY_DIR = Path(__file__).resolve().parents[2] / "compose" / "topologies"
+from loadtest.results.paths import ROOT
+
+TOPOLOGY_DIR = ROOT / "compose" / "topologies"
 # Measured first: fixed-rate runs offer every topology a fraction of this one's capacity.
 REFERENCE = "nginx-gunicorn"
 

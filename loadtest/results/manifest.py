@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-ROOT = Path(__file__).resolve().parents[2]
+from loadtest.results.paths import ROOT
 
 _VERSIONS = (
     "import importlib.metadata as m, json, platform;"

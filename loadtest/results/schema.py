@@ -6,6 +6,7 @@ key by its path (``runs[3].latency_ms.p99``).  Optional keys are marked ``NotReq
 """
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -189,6 +190,19 @@ def validate(data: Any) -> Results:
         if run["mode"] not in ("capacity", "fixed-rate"):
             raise SchemaError(f"runs[{i}].mode: {run['mode']!r} is not 'capacity' or 'fixed-rate'")
     return data  # type: ignore[return-value]
+
+
+def new_document(run_id: str, manifest: Manifest) -> dict:
+    """An empty results.json for a run: the runner and the fault runner fill it in."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "manifest": manifest,
+        "topologies": {},
+        "runs": [],
+        "verification": {},
+    }
 
 
 def load(path: str | Path) -> Results:
