@@ -17,6 +17,15 @@ class Item(ItemIn):
     created_at: datetime
 
 
+class Problem(BaseModel):
+    """An RFC 9457 problem detail (application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
 class ItemPage(BaseModel):
     items: list[Item]
     next_after: int | None = Field(description="Pass as `after` to get the next page; null on the last page.")
