@@ -27,7 +27,7 @@ from app.store.sqlite import Database
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app_logging.configure(settings.log_level)
+    app_logging.configure(settings.log_level, settings.log_queue_max)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

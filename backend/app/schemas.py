@@ -40,6 +40,7 @@ class Health(BaseModel):
     reload: bool
     client: str | None = Field(description="The client address as the app sees it (after trusted proxy headers).")
     scheme: str
+    log_lines_dropped: int = Field(description="Log lines this worker dropped because its log queue was full.")
 
 
 class Ready(BaseModel):

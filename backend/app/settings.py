@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     idempotency_purge_interval_s: float = Field(default=300, gt=0, le=24 * 3600)
     access_log: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Lines waiting to be written; beyond this they are dropped and counted (/api/health).
+    log_queue_max: int = Field(default=10_000, ge=100, le=1_000_000)
     # Off only to measure what the bundle's own middleware costs (see loadtest/).
     middleware: bool = True
     # Never on in a real deployment: adds /api/_fault/* so resilience tests can hang a worker.
