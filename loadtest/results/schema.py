@@ -13,10 +13,10 @@ Version 1 files are upgraded in memory: version 2 only added optional keys, so t
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
-from typing_extensions import NotRequired, TypedDict  # pydantic needs typing_extensions' TypedDict before 3.12
+from typing_extensions import TypedDict  # pydantic needs typing_extensions' TypedDict before Python 3.12
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
