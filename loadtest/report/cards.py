@@ -156,13 +156,10 @@ def _nginx_chart(items: dict[str, Overhead]) -> Chart | None:
         return None
     ng, g = equal.rows
     if ng.us_app is not None and g.us_app is not None:
-        rows = [
-            (g.key, g.colour_index, {"app": g.us_app}),
-            (ng.key, ng.colour_index, {"app": ng.us_app, "nginx": ng.us_nginx or 0.0}),
-        ]
+        rows = [(g.key, {"app": g.us_app}), (ng.key, {"app": ng.us_app, "nginx": ng.us_nginx or 0.0})]
         own = items[PROXY_OWN].rows
         if own and own[0].us_app is not None:
-            rows.append((own[0].key, own[0].colour_index, {"app": own[0].us_app, "nginx": own[0].us_nginx or 0.0}))
+            rows.append((own[0].key, {"app": own[0].us_app, "nginx": own[0].us_nginx or 0.0}))
         return cost_chart("card-nginx", f"{q.API_SCENARIO}: CPU per request ({ng.tool})", rows)
     return bar_chart("card-nginx", f"{q.API_SCENARIO}: req/s ({ng.tool})", _bars([g, ng]), "req/s")
 

@@ -249,21 +249,23 @@ def bar_chart(name: str, title: str, bars: list[Bar], ylabel: str, target: float
     return Chart(name, title, f"{title}: " + ", ".join(f"{b.label} {b.value:,.0f}" for b in bars), _png(fig))
 
 
-def cost_chart(name: str, title: str, rows: list[tuple[str, int, dict[str, float]]]) -> Chart:
-    """Stacked CPU µs per request (app, Nginx) per (label, colour index, {role: µs})."""
+ROLE_COLOURS = {"app": _PALETTE[0], "nginx": _PALETTE[1]}
+
+
+def cost_chart(name: str, title: str, rows: list[tuple[str, dict[str, float]]]) -> Chart:
+    """Stacked CPU µs per request per component (app, Nginx), one bar per (label, {role: µs})."""
     fig, ax = plt.subplots(figsize=(4.2, 2.6), layout="constrained")
     bottoms = [0.0] * len(rows)
-    for role, alpha in (("app", 1.0), ("nginx", 0.45)):
-        values = [costs.get(role) or 0.0 for _, _, costs in rows]
-        ax.bar(range(len(rows)), values, bottom=bottoms, color=[colour(c) for _, c, _ in rows], alpha=alpha,
-               edgecolor="black", lw=0.3, label=role)  # fmt: skip
+    for role, colour_ in ROLE_COLOURS.items():
+        values = [costs.get(role) or 0.0 for _, costs in rows]
+        ax.bar(range(len(rows)), values, bottom=bottoms, color=colour_, edgecolor="black", lw=0.3, label=role)
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     for x, total in enumerate(bottoms):
         ax.annotate(f"{total:,.0f}", (x, total), ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(range(len(rows)), [label for label, _, _ in rows], rotation=20, ha="right", fontsize=7)
+    ax.set_xticks(range(len(rows)), [label for label, _ in rows], rotation=20, ha="right", fontsize=7)
     ax.legend(fontsize=7, loc="upper left")
     ax.margins(y=0.2)
     _style(ax, title, "CPU µs per request")
     ax.title.set_fontsize(9)
-    alt = f"{title}: " + ", ".join(f"{label} {sum(v or 0 for v in c.values()):,.0f} µs" for label, _, c in rows)
+    alt = f"{title}: " + ", ".join(f"{label} {sum(v or 0 for v in c.values()):,.0f} µs" for label, c in rows)
     return Chart(name, title, alt, _png(fig))

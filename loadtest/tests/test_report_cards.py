@@ -42,7 +42,10 @@ def test_nginx_card_states_the_proxy_tax_three_ways(results):
     assert "api-json, nginx-gunicorn vs gunicorn: RPS −15.0%" in text
     assert "api-json, nginx-gunicorn (wrk) vs gunicorn (wrk): RPS −40.9%" in text
     # fixed-rate efficiency: CPU per request and p50/p99 at equal offered load
-    assert "api-json at 425 req/s offered: nginx-gunicorn p50 11.5 / p99 35.8 ms (app 300 µs, nginx 180 µs/request)" in text
+    assert (
+        "api-json at 425 req/s offered: nginx-gunicorn p50 11.5 / p99 35.8 ms (app 300 µs, nginx 180 µs/request)"
+        in text
+    )
 
 
 def test_latency_bound_and_generator_bound_cards(results):
@@ -77,7 +80,9 @@ def test_missing_pairs_are_not_measured(results):
 
 
 def test_scenario_advice_wording(results):
-    title, sentences = next(scenario_advice(s) for s in analyze(results) if s.scenario == "cpu" and s.mode == "capacity")
+    title, sentences = next(
+        scenario_advice(s) for s in analyze(results) if s.scenario == "cpu" and s.mode == "capacity"
+    )
     text = " ".join(sentences)
     assert title == "cpu — capacity"
     assert "Ranking by median RPS (locust): gunicorn 200, nginx-gunicorn 195, uvicorn 180, nginx-uvicorn 176" in text

@@ -23,7 +23,9 @@ def test_matching_data_passes(run_dir):
     check = check_against_csv(run_dir)
     assert check.ok
     assert check.checked == 80 and check.skipped == 20  # wrk runs have no Locust CSV
-    assert check.summary == "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), all match"
+    assert (
+        check.summary == "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), all match"
+    )
 
 
 def test_altered_request_count_is_a_mismatch(run_dir):
@@ -31,7 +33,10 @@ def test_altered_request_count_is_a_mismatch(run_dir):
     check = check_against_csv(run_dir)
     assert not check.ok
     assert check.mismatches == ["gunicorn/api-json/capacity-r1: requests 30000 != CSV Request Count 29999"]
-    assert check.summary == "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), 1 mismatch(es)"
+    assert (
+        check.summary
+        == "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), 1 mismatch(es)"
+    )
 
 
 def test_altered_percentile_and_rps_are_mismatches(run_dir):

@@ -72,7 +72,10 @@ def test_markdown_tables(md):
     assert md.index("## Answers") < md.index("## Comparisons per scenario") < md.index("## Overhead against targets")
     assert "### Do I need Nginx?\n\n**decided** — Proxy tax, equal CPU budget: 59.1%" in md
     assert "![api-json: req/s (locust)" in md and "(charts/card-gunicorn.png)" in md
-    assert "| 3 | gunicorn | locust | 5 | 1,000.0 | 10.0 | 990.0–1,010.0 | 90.0 | 190.0 | 280.0 | 0 | 220 | — | 400 |" in md
+    assert (
+        "| 3 | gunicorn | locust | 5 | 1,000.0 | 10.0 | 990.0–1,010.0 | 90.0 | 190.0 | 280.0 | 0 | 220 | — | 400 |"
+        in md
+    )
     assert "| — | nginx-granian | locust | 5 | 1,500.0 |" in md
     assert "| recycle | nginx-uvicorn | 0 | none | 17.5 s | baseline disturbed |" in md
     assert "![Median RPS per topology, one panel per scenario](charts/throughput.png)" in md

@@ -51,7 +51,10 @@ def test_unknown_version_is_refused(results):
         (lambda r: r["topologies"]["gunicorn"].pop("server"), "missing required key 'topologies['gunicorn'].server'"),
         (lambda r: r["runs"][0].update(mode="burst"), "runs[0].mode: Input should be 'capacity' or 'fixed-rate'"),
         (lambda r: r["runs"][1].update(cpu_busy={"app": "x"}), "runs[1].cpu_busy.app: Input should be a valid number"),
-        (lambda r: r["resilience"][2]["stalls"][0].pop("cause"), "missing required key 'resilience[2].stalls[0].cause'"),
+        (
+            lambda r: r["resilience"][2]["stalls"][0].pop("cause"),
+            "missing required key 'resilience[2].stalls[0].cause'",
+        ),
         (lambda r: r["calibration"]["wrk/http"].pop("rps"), "missing required key 'calibration['wrk/http'].rps'"),
     ],
 )
