@@ -62,8 +62,8 @@ def test_cards_and_their_charts_are_visible(written, tmp_path):
     found = re.search(r'<pre id="browser-check">(.*?)</pre>', proc.stdout, flags=re.S)
     assert found, f"no result from the page (exit {proc.returncode}): {proc.stderr[-2000:]}"
     cards = json.loads(htmlmod.unescape(found.group(1)))
-    assert [c["id"] for c in cards] == [f"card-{name}" for name in
-                                        ("gunicorn", "nginx", "workers", "alternatives", "middleware", "static")]  # fmt: skip
+    names = ("gunicorn", "nginx", "workers", "alternatives", "middleware", "static")
+    assert [c["id"] for c in cards] == [f"card-{name}" for name in names]
     for card in cards:
         assert card["shown"] and card["width"] > 300 and card["height"] > 200, card
         assert card["img"]["complete"] and min(card["img"]["natural"]) > 100 and card["img"]["width"] > 250, card

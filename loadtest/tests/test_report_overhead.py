@@ -1,11 +1,12 @@
 import pytest
 
 from loadtest.report import limits, stats
+from loadtest.report import overhead as o
 from loadtest.report.compare import analyze
-from loadtest.report.overhead import (
-    FRAMEWORK, INCONCLUSIVE, INFO, MET, MIDDLEWARE, NOT_MEASURED, NOT_MET, PROXY_CPU, PROXY_EQUAL, PROXY_OWN, STATIC,
-    by_name, overheads,
-)  # fmt: skip
+from loadtest.report.overhead import INCONCLUSIVE, INFO, MET, NOT_MEASURED, NOT_MET, by_name, overheads
+
+FRAMEWORK, MIDDLEWARE, STATIC = o.FRAMEWORK, o.MIDDLEWARE, o.STATIC
+PROXY_CPU, PROXY_EQUAL, PROXY_OWN = o.PROXY_CPU, o.PROXY_EQUAL, o.PROXY_OWN
 
 
 def items(results):
