@@ -3,6 +3,7 @@ document that Nginx serves, sends them through Nginx, and checks every response'
 type, headers and body against that document (all its checks, bounded and with a fixed seed)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,4 +26,5 @@ def test_every_operation_behaves_as_its_openapi_document_says(prod):
         env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.contract.hooks", "PYTHONPATH": str(Path(__file__).parents[1])},
     )  # fmt: skip
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
-    assert "Tested: 12" in r.stdout or "Tested:" in r.stdout
+    tested = re.search(r"Tested: (\d+)", r.stdout)
+    assert tested and int(tested.group(1)) >= 12, r.stdout[-3000:]  # every operation the API has
