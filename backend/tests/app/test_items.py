@@ -100,3 +100,16 @@ def test_lengths_count_the_text_as_sent_and_blank_names_are_refused(client, name
 def test_a_name_of_exactly_the_maximum_is_stored_and_surrounding_blanks_are_trimmed(client):
     assert client.post("/api/items", json={"name": "x" * 100}).status_code == 201
     assert client.post("/api/items", json={"name": "\t widget \n"}).json()["name"] == "widget"
+
+
+@pytest.mark.parametrize(
+    "method, path, allow",
+    [
+        ("PUT", "/api/items", "GET, POST"),
+        ("OPTIONS", "/api/items", "GET, POST"),
+        ("POST", "/api/items/1", "DELETE, GET"),
+    ],
+)
+def test_405_lists_every_method_the_path_supports(client, method, path, allow):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
