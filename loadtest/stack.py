@@ -1,5 +1,7 @@
-"""A running copy of the bundle (docker-compose.yml) on loopback ports, started with
-testcontainers: used by the container tests and by the resilience runner."""
+"""Compose projects, driven by testcontainers' DockerCompose (`up --wait` on the healthchecks,
+logs, `down --volumes`, also when the start fails): `Stack` is any one project (a load-test
+topology with its generator), `Bundle` the bundle itself (docker-compose.yml) on free loopback
+ports, used by the container tests and the resilience runs."""
 
 import json
 import socket
@@ -20,61 +22,80 @@ def free_port() -> int:
 
 
 @dataclass
-class Stack:
-    root: Path
-    profile: str
-    project: str
-    certs: Path
-    env_file: Path
-    http_port: int
-    https_port: int
-    compose: DockerCompose = field(repr=False)
+class _RecordingCompose(DockerCompose):
+    """DockerCompose that keeps every command it ran (the report's manifest lists them)."""
 
-    @classmethod
-    def create(cls, root, profile, project, certs, reports_dir, workdir, extra_env) -> "Stack":
-        http_port, https_port = free_port(), free_port()
-        env = {
-            "COMPOSE_PROJECT_NAME": project,
-            "HTTP_PORT": http_port,
-            "HTTPS_PORT": https_port,
-            "BIND_ADDRESS": "127.0.0.1",
-            "CERTS_DIR": certs / "live",
-            "REPORTS_DIR": reports_dir,
-            **extra_env,
-        }
-        env_file = workdir / "stack.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-        compose = DockerCompose(
+    ran: list[list[str]] = field(default_factory=list)
+
+    def _run_command(self, cmd, context=None):
+        self.ran.append(list(cmd))
+        return super()._run_command(cmd, context)
+
+
+class Stack:
+    """One compose project: ``files`` relative to ``root`` (or absolute), its variables (and the
+    project name) in ``env_file``, so every command, ours or testcontainers', sees the same."""
+
+    def __init__(
+        self,
+        root: Path,
+        project: str,
+        files: list[str | Path],
+        env: dict | None = None,
+        env_file: Path | None = None,
+        profiles: list[str] | None = None,
+        build: bool = False,
+    ) -> None:
+        self.root, self.project = root, project
+        if env_file is not None:
+            env = {"COMPOSE_PROJECT_NAME": project, **(env or {})}
+            env_file.parent.mkdir(parents=True, exist_ok=True)
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+        elif env:
+            raise ValueError("variables for a stack need an env_file to go in")
+        self.env_file = env_file
+        self.compose = _RecordingCompose(
             context=str(root),
-            compose_file_name="docker-compose.yml",
-            build=True,
+            compose_file_name=[str(f) for f in files],
+            build=build,
             wait=True,
-            env_file=str(env_file),
-            profiles=[profile],
+            env_file=str(env_file) if env_file else None,
+            profiles=profiles,
             quiet_build=False,
         )
-        return cls(root, profile, project, certs, env_file, http_port, https_port, compose)
+
+    @property
+    def commands(self) -> list[str]:
+        """The compose commands run so far, paths relative to the root."""
+        return [" ".join(cmd).replace(f"{self.root}/", "") for cmd in self.compose.ran]
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
+        """`up --wait`; if a service does not come up healthy: its logs, down, RuntimeError."""
         try:
             self.compose.start()
-        except Exception:
-            print(self.logs())
+        except subprocess.CalledProcessError as exc:
+            why, logs = exc.stderr.decode(errors="replace")[-3000:], self.logs(tail=60)
             self.stop()
-            raise
+            raise RuntimeError(f"{self.project} did not come up healthy:\n{why}\n{logs}") from exc
 
     def stop(self) -> None:
         self.compose.stop(down=True)
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        """Run `docker compose <args>` against this stack."""
-        cmd = [*self.compose.compose_command_property, *args]
-        return subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, check=check, timeout=300)
+    def build(self) -> None:
+        result = self.run("build", "--quiet", check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"image build failed:\n{result.stderr[-3000:]}")
 
-    def logs(self, *services: str) -> str:
-        return self.run("logs", "--no-color", *services, check=False).stdout
+    def run(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+        """Run `docker compose <args>` against this project."""
+        cmd = [*self.compose.compose_command_property, *args]
+        self.compose.ran.append(cmd)
+        return subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, check=check, timeout=timeout)
+
+    def logs(self, *services: str, tail: int | None = None) -> str:
+        return self.run("logs", "--no-color", *(["--tail", str(tail)] if tail else []), *services, check=False).stdout
 
     def container_id(self, service: str) -> str:
         return self.container_ids(service)[0]
@@ -104,7 +125,24 @@ class Stack:
             time.sleep(0.5)
         raise TimeoutError(f"{service} not healthy after {timeout}s:\n{self.logs(service)[-3000:]}")
 
-    # --- clients ---------------------------------------------------------------------------
+
+class Bundle(Stack):
+    """The bundle (docker-compose.yml, one profile) built from source, its ports published on
+    free loopback ports, with clients that trust its CA."""
+
+    def __init__(self, root: Path, profile: str, project: str, certs: Path, reports_dir: Path, workdir: Path,
+                 extra_env: dict) -> None:  # fmt: skip
+        self.profile, self.certs = profile, certs
+        self.http_port, self.https_port = free_port(), free_port()
+        env = {
+            "HTTP_PORT": self.http_port,
+            "HTTPS_PORT": self.https_port,
+            "BIND_ADDRESS": "127.0.0.1",
+            "CERTS_DIR": certs / "live",
+            "REPORTS_DIR": reports_dir,
+            **extra_env,
+        }
+        super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", [profile], build=True)
 
     @property
     def ca(self) -> Path:

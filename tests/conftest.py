@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.stack import Stack
+from loadtest.stack import Bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +54,8 @@ def reports_dir(tmp_path_factory) -> Path:
     return reports
 
 
-def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, **extra_env) -> Stack:
-    stack = Stack.create(
+def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, **extra_env) -> Bundle:
+    stack = Bundle(
         root=ROOT,
         profile=profile,
         project=f"apibundle-test-{profile}-{uuid.uuid4().hex[:6]}",

@@ -18,14 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from loadtest.resilience.matrix import run_all
 from loadtest.results import manifest
-from loadtest.results.paths import certs_dir, reports_dir
+from loadtest.results.paths import ROOT, certs_dir, reports_dir
 from loadtest.results.schema import new_document
 from loadtest.runner import cpus, generator, scenarios, topologies
-from loadtest.runner.compose import Project, build_images
 from loadtest.runner.generator import RunSpec
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
-from loadtest.runner.topologies import Topology
+from loadtest.runner.topologies import GENERATOR, Topology
+from loadtest.stack import Stack
 
 MEASUREMENT_PATH = (
     "Locust in a container on the same Docker bridge network as the system under test "
@@ -58,6 +58,7 @@ class Matrix:
         self.results = new_document(
             run_dir.name, manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
         )
+        self.results["scenarios"] = scenarios.catalogue()
 
     def _settings_doc(self) -> dict:
         s = self.s
@@ -83,25 +84,21 @@ class Matrix:
             sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target
         )
 
-    def _measure(self, project: Project, spec: RunSpec) -> dict:
-        run = generator.run(project, spec, self.run_dir / "raw")
+    def _measure(self, stack: Stack, topology: Topology, spec: RunSpec) -> dict:
+        run = generator.run(stack, topology, spec, self.run_dir / "raw")
         if spec.mode != "warmup":
             self.results["runs"].append(run)
         self.step()
         return run
 
     def run_topology(self, topology: Topology, mine: list[Scenario]) -> None:
-        self.results["topologies"][topology.name] = {
-            "description": topology.description, "server": topology.server, "worker": topology.worker,
-            "proxy": topology.proxy, "workers": topology.workers or self.workers,
-            "app_cpus": self.plan.sut_cpuset, "tls": topology.target.startswith("https"),
-        }  # fmt: skip
-        project = Project(topology, self.env, name=self.s.loadtest_project)
-        project.down()  # nothing from an earlier, interrupted run
+        self.results["topologies"][topology.name] = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
+        stack = self.stack(topology)
+        stack.stop()  # nothing from an earlier, interrupted run
         try:
             self.status(f"[bold]{topology.name}[/]: starting")
-            project.up()
-            verdict = project.verify(seed=50)
+            stack.start()
+            verdict = generator.verify(stack, topology, seed=50)
             self.results["verification"][topology.name] = verdict
             if not verdict["ok"]:
                 console.print(
@@ -111,30 +108,37 @@ class Matrix:
                 self.step(len(mine) * self.runs_per_scenario())
                 return
             for sc in mine:
-                self.run_scenario(project, topology, sc)
+                self.run_scenario(stack, topology, sc)
         except RuntimeError as exc:
             console.print(f"[red]{topology.name}: {exc}")
             self.failed = True
         finally:
-            project.down()
-            self.commands.extend(c for c in project.commands if c not in self.commands)
+            stack.stop()
+            self.commands.extend(c for c in stack.commands if c not in self.commands)
 
-    def run_scenario(self, project: Project, topology: Topology, sc: Scenario) -> None:
+    def stack(self, topology: Topology) -> Stack:
+        """The topology with the generator, as its own compose project; its variables go in a file
+        in the run directory, so the commands in the manifest can be run again."""
+        project = f"{self.s.loadtest_project}-{topology.name}"
+        env_file = self.run_dir / "compose" / f"{topology.name}.env"
+        return Stack(ROOT, project, [GENERATOR, topology.file], self.env, env_file)
+
+    def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario) -> None:
         s, label = self.s, f"[bold]{topology.name}[/] {sc.name}"
         if s.warmup:
             self.status(f"{label} warm-up")
-            self._measure(project, self._spec(sc, "warmup", 1, s.warmup))
+            self._measure(stack, topology, self._spec(sc, "warmup", 1, s.warmup))
         capacity = []
         for rep in range(1, s.repeat + 1):
             self.status(f"{label} capacity {rep}/{s.repeat}")
-            capacity.append(self._measure(project, self._spec(sc, "capacity", rep, s.duration))["rps"])
+            capacity.append(self._measure(stack, topology, self._spec(sc, "capacity", rep, s.duration))["rps"])
         own = statistics.median(capacity)
         if topology.name == topologies.REFERENCE:
             self.reference_capacity[sc.name] = own
         base = self.reference_capacity.get(sc.name, own)  # equal offered load for every topology
         for fraction in s.fractions:
             self.status(f"{label} fixed rate {fraction:.0%}")
-            self._measure(project, self._spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base))
+            self._measure(stack, topology, self._spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base))
 
     def run(self) -> dict:
         columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -163,6 +167,16 @@ def _point_latest(reports: Path, run_id: str) -> None:
     if latest.is_symlink() or latest.exists():
         latest.unlink()
     latest.symlink_to(run_id)
+
+
+def build_images() -> None:
+    """Build (or confirm, from cache) the app, Nginx and generator images the topologies use.
+    Base images come from the environment that `make` sets (scripts/images.sh)."""
+    for files, profile in ((["docker-compose.yml"], "prod"), ([GENERATOR], "generator")):
+        try:
+            Stack(ROOT, "apibundle-build", files, profiles=[profile]).build()
+        except RuntimeError as exc:
+            raise SystemExit(str(exc)) from None
 
 
 def main() -> int:

@@ -1,13 +1,16 @@
-"""One Locust run inside the compose network, and what it measured, read from its CSVs."""
+"""The generator image inside a topology's compose network: the verifier, and one Locust run and
+what it measured, read from its CSVs."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.results.locust_csv import read_csvs
-from loadtest.runner.compose import Project
 from loadtest.runner.sampler import Sampler
 from loadtest.runner.scenarios import Scenario
+from loadtest.runner.topologies import Topology
+from loadtest.stack import Stack
 
 SATURATION = 0.90  # generator CPU above this share of its CPU set: its numbers are a floor
 
@@ -30,9 +33,23 @@ class RunSpec:
         return f"{self.scenario.name}/{label}-r{self.repetition}"
 
 
-def run(project: Project, spec: RunSpec, raw_dir: Path) -> dict:
-    topology = project.topology
-    name = f"{project.name}-locust-{uuid.uuid4().hex[:8]}"
+def verify(stack: Stack, topology: Topology, seed: int) -> dict:
+    """loadtest.verify against the topology, from the generator image: {"ok", "checks"}."""
+    t = topology
+    args = ["--target", t.target, "--server", t.server, "--worker", t.worker, "--seed", str(seed)]
+    args += ["--nginx"] * t.nginx + ["--minimal"] * t.minimal
+    result = stack.run(
+        "--profile", "generator", "run", "--rm", "--no-deps", "--entrypoint", "python3", "locust",
+        "-m", "loadtest.verify", *args, check=False, timeout=600,
+    )  # fmt: skip
+    try:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"ok": False, "checks": [f"verifier failed: {result.stderr[-2000:]}"]}
+
+
+def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path) -> dict:
+    name = f"{stack.project}-locust-{uuid.uuid4().hex[:8]}"
     out_prefix = raw_dir / topology.name / spec.csv_prefix
     out_prefix.parent.mkdir(parents=True, exist_ok=True)
     rate = (spec.target_rps / spec.users) if spec.target_rps else 0
@@ -47,9 +64,9 @@ def run(project: Project, spec: RunSpec, raw_dir: Path) -> dict:
         "--csv", f"/out/raw/{topology.name}/{spec.csv_prefix}", "--csv-full-history",
         "--only-summary", "--exit-code-on-error", "0",
     ]  # fmt: skip
-    watched = {service: project.container(service) for service in topology.services} | {"generator": name}
+    watched = {service: stack.container_id(service) for service in topology.services} | {"generator": name}
     with Sampler(watched) as sampler:
-        result = project.run(*args, check=False, timeout=spec.duration + 180)
+        result = stack.run(*args, check=False, timeout=spec.duration + 180)
     if result.returncode != 0 or not Path(f"{out_prefix}_stats.csv").exists():
         raise RuntimeError(f"locust failed on {topology.name}/{spec.csv_prefix}:\n{result.stderr[-3000:]}")
     usage = sampler.summary()

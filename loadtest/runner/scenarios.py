@@ -1,4 +1,6 @@
-"""Scenario ids -> the Locust file and user class that run them."""
+"""The scenario catalogue: id -> the Locust file and user class that run it, and how the report
+names it. Its order is the report's order. A new scenario is a module in loadtest/scenarios/
+and one entry here."""
 
 from dataclasses import dataclass
 
@@ -10,8 +12,9 @@ class Scenario:
     name: str
     locustfile: str  # module file inside the generator image
     user_class: str
+    label: str  # short, for tables and charts
+    description: str
     needs_nginx: bool = False
-    description: str = ""
     # Static files never reach the app server: measuring them once, on the reference, is enough.
     reference_only: bool = False
 
@@ -19,23 +22,29 @@ class Scenario:
 SCENARIOS = {
     s.name: s
     for s in (
-        Scenario("api-json", "api_json.py", "JsonUser", description="JSON endpoint (TechEmpower JSON)"),
         Scenario(
             "static",
             "static.py",
             "StaticUser",
+            "Static files (page + assets via Nginx)",
+            "page + assets from Nginx",
             needs_nginx=True,
             reference_only=True,
-            description="page + assets from Nginx",
         ),
-        Scenario("api-read", "api_crud.py", "ReadUser", description="list and detail reads"),
-        Scenario("api-write", "api_crud.py", "WriteUser", description="creates"),
-        Scenario("api-mixed", "api_crud.py", "MixedUser", description="weighted reads, writes and JSON"),
-        Scenario("cpu", "workloads.py", "CpuUser", description="CPU-bound (2,000 SHA-256 rounds)"),
-        Scenario("io", "workloads.py", "IoUser", description="awaited 50 ms I/O wait"),
-        Scenario("blocking", "workloads.py", "BlockingUser", description="sync endpoint blocking 50 ms"),
+        Scenario("api-read", "api_crud.py", "ReadUser", "API read", "list and detail reads"),
+        Scenario("api-write", "api_crud.py", "WriteUser", "API write", "creates"),
+        Scenario("api-mixed", "api_crud.py", "MixedUser", "API mixed read/write", "weighted reads, writes and JSON"),
+        Scenario("api-json", "api_json.py", "JsonUser", "JSON endpoint", "JSON endpoint (TechEmpower JSON)"),
+        Scenario("cpu", "workloads.py", "CpuUser", "CPU-bound endpoint", "CPU-bound (2,000 SHA-256 rounds)"),
+        Scenario("io", "workloads.py", "IoUser", "Async I/O endpoint", "awaited 50 ms I/O wait"),
+        Scenario("blocking", "workloads.py", "BlockingUser", "Blocking I/O endpoint", "sync endpoint blocking 50 ms"),
     )
 }
+
+
+def catalogue() -> dict[str, dict[str, str]]:
+    """results.json's ``scenarios``: every known scenario, in catalogue order."""
+    return {s.name: {"label": s.label, "description": s.description} for s in SCENARIOS.values()}
 
 
 def applies(scenario: Scenario, topology: Topology) -> bool:

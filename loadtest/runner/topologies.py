@@ -1,5 +1,6 @@
-"""Topologies are compose fragments under compose/topologies/; each describes itself in an
-``x-topology`` block, so adding a topology is adding a file."""
+"""Topologies are compose fragments under compose/loadtest/topologies/; each describes itself in an
+``x-topology`` block (label, description, target, server, worker, proxy), so adding a topology is
+adding a file. Each runs as its own compose project with the generator (generator.yml)."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +9,9 @@ import yaml
 
 from loadtest.results.paths import ROOT
 
-TOPOLOGY_DIR = ROOT / "compose" / "topologies"
+COMPOSE_DIR = ROOT / "compose" / "loadtest"
+GENERATOR = COMPOSE_DIR / "generator.yml"
+TOPOLOGY_DIR = COMPOSE_DIR / "topologies"
 # Measured first: fixed-rate runs offer every topology a fraction of this one's capacity.
 REFERENCE = "nginx-gunicorn"
 
@@ -17,6 +20,7 @@ REFERENCE = "nginx-gunicorn"
 class Topology:
     name: str
     file: Path
+    label: str  # short, for tables and charts
     description: str
     target: str
     server: str
@@ -43,6 +47,7 @@ def load(file: Path) -> Topology:
     return Topology(
         name=file.stem,
         file=file,
+        label=meta["label"],
         description=meta["description"],
         target=meta["target"],
         server=meta["server"],
@@ -71,3 +76,11 @@ def select(names: list[str] | None, available: dict[str, Topology]) -> list[Topo
     if unknown:
         raise SystemExit(f"unknown topology {', '.join(unknown)}; known: {', '.join(available)}")
     return sorted((available[n] for n in dict.fromkeys(names)), key=lambda t: t.name != REFERENCE)
+
+
+def describe(t: Topology, workers: int, app_cpus: str) -> dict:
+    """results.json's ``topologies[name]`` for a run with ``workers`` workers on ``app_cpus``."""
+    return {
+        "label": t.label, "description": t.description, "server": t.server, "worker": t.worker, "proxy": t.proxy,
+        "workers": t.workers or workers, "app_cpus": app_cpus, "tls": t.target.startswith("https"),
+    }  # fmt: skip
