@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 : "${OFFICIAL_NGINX_IMAGE:=nginx:1.28.0}"
 : "${LOCAL_PYTHON_IMAGE:=apibundle/base-python:trixie}"
 : "${LOCAL_NGINX_IMAGE:=apibundle/base-nginx:trixie}"
+: "${LOCAL_LOADTEST_IMAGE:=apibundle/base-loadtest:trixie}"   # the generator: Python + wrk
 : "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
 : "${OFFLINE:=auto}"
 IMAGE_PYTHON_VERSION=3.13   # the Python of both the official image and Debian trixie
@@ -70,10 +71,16 @@ resolve() {
 python_image=$(resolve "$OFFICIAL_PYTHON_IMAGE" "$LOCAL_PYTHON_IMAGE" python3,python3-venv,ca-certificates)
 nginx_image=$(resolve "$OFFICIAL_NGINX_IMAGE" "$LOCAL_NGINX_IMAGE" nginx,curl,ca-certificates)
 if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
+  # The generator also needs wrk, which the Dockerfile cannot apt-get without a network:
+  # its local base carries it. (On the official image the Dockerfile installs it with apt.)
+  loadtest_image=$LOCAL_LOADTEST_IMAGE
+  debootstrap_image "$loadtest_image" python3,python3-venv,ca-certificates,wrk
   wheelhouse backend/wheelhouse backend/requirements.txt
   wheelhouse loadtest/wheelhouse loadtest/requirements.txt
   pip_no_index=1
 else
+  loadtest_image=$python_image
   pip_no_index=0
 fi
-printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q PIP_NO_INDEX=%q\n' "$python_image" "$nginx_image" "$pip_no_index"
+printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q\n' \
+  "$python_image" "$nginx_image" "$loadtest_image" "$pip_no_index"

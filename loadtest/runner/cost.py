@@ -1,0 +1,68 @@
+"""What a measured window cost each component, from cumulative cgroup CPU counters
+(cgroup.Watch): CPU µs per completed request and busy share of each CPU set, plus the
+generator's headroom against its calibrated ceiling."""
+
+from loadtest.runner.cgroup import Watch, busy_share, per_request_us
+
+SERVICES = ("app", "nginx", "generator")
+GENERATOR_BOUND = 0.70  # a run above this share of its generator's ceiling measured the generator
+SATURATION = 0.90  # generator CPU above this share of its CPU set: its numbers are a floor
+
+
+def headroom(ceiling_rps: float | None, rps: float) -> float | None:
+    """How many times the run's throughput the generator could have driven (None if unknown)."""
+    if not ceiling_rps or rps <= 0:
+        return None
+    return round(ceiling_rps / rps, 2)
+
+
+def generator_bound(headroom_x: float | None) -> bool:
+    """Above 70% of the ceiling, i.e. less than 1/0.7 ≈ 1.43× headroom."""
+    return headroom_x is not None and headroom_x < 1 / GENERATOR_BOUND
+
+
+def locust_window(history_ts: list[int], started: float, ended: float) -> tuple[float, float]:
+    """The steady part of a Locust run in host time: Locust's history rows carry whole-second
+    timestamps written once a second after --reset-stats, so [first + 1, last] lies inside the
+    measured phase. Falls back to the whole command when that leaves under a second."""
+    if len(history_ts) >= 2:
+        t0, t1 = history_ts[0] + 1.0, float(history_ts[-1])
+        if t1 - t0 >= 1.0 and started <= t0 and t1 <= ended + 1:
+            return t0, min(t1, ended)
+    return started, ended
+
+
+def wrk_window(generator_span: tuple[float, float] | None, measured_s: float, started: float, ended: float):
+    """wrk loads from the moment its container starts for ``measured_s`` seconds: the window
+    starts at the first reading of the generator container's counter (or, without one, ends
+    with the command)."""
+    if generator_span is not None:
+        start = generator_span[0]
+        return start, min(start + measured_s, max(ended, start + measured_s))
+    return max(started, ended - measured_s), ended
+
+
+def component_costs(watch: Watch, services: list[str], window: tuple[float, float], rps: float,
+                    cpus: dict[str, int]) -> dict:  # fmt: skip
+    """cpu_us_per_request / cpu_busy per service, and the per-container stats results.json keeps
+    (``containers`` for the system under test, ``generator`` usage separately)."""
+    t0, t1 = window
+    seconds = max(t1 - t0, 1e-9)
+    requests = rps * seconds
+    per_request: dict[str, float | None] = {s: None for s in SERVICES}
+    busy: dict[str, float | None] = {}
+    usage: dict[str, dict] = {}
+    for service in [*services, "generator"]:
+        if service not in watch.series:
+            continue
+        u = watch.usage(service, t0, t1)
+        cpu_ns = u.pop("cpu_ns") if u["samples"] else None
+        per_request[service] = per_request_us(cpu_ns, requests)
+        busy[service] = busy_share(cpu_ns, seconds, cpus.get(service, 1))
+        usage[service] = u
+    return {
+        "cpu_us_per_request": per_request,
+        "cpu_busy": {k: v for k, v in busy.items() if v is not None},
+        "usage": usage,
+        "window_s": round(seconds, 2),
+    }

@@ -1,0 +1,63 @@
+"""Locust runs: distributed Locust (a master and N worker processes) in the generator container,
+on the compose network, writing its CSVs into the run directory."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class LocustSpec:
+    target: str  # base URL
+    locustfile: str  # file name under /srv/loadtest/scenarios/
+    user_class: str
+    users: int
+    duration: int  # seconds
+    processes: int
+    csv_prefix: str  # inside the container, under /out
+    rate_per_user: float = 0.0  # fixed-rate runs: requests per second per user
+
+    def args(self) -> list[str]:
+        return [
+            "-f", f"/srv/loadtest/scenarios/{self.locustfile}", self.user_class,
+            "--headless", "--processes", str(self.processes),
+            "--users", str(self.users), "--spawn-rate", str(self.users), "--reset-stats",
+            "--run-time", f"{self.duration}s", "--stop-timeout", "5",
+            "--host", self.target,
+            "--csv", self.csv_prefix, "--csv-full-history",
+            "--only-summary", "--exit-code-on-error", "0",
+        ]  # fmt: skip
+
+
+def compose_args(spec: LocustSpec, name: str) -> list[str]:
+    """Arguments for `docker compose <files> ...`: Locust in the generator service's container."""
+    return ["--profile", "generator", "run", "--rm", "--no-deps", "--name", name,
+            "-e", f"TARGET_RPS_PER_USER={spec.rate_per_user:.4f}", "locust", *spec.args()]  # fmt: skip
+
+
+def history_timestamps(path: Path) -> list[int]:
+    """The whole-second timestamps of the Aggregated rows of a ``*_stats_history.csv`` that were
+    written after load started (a non-zero cumulative count), i.e. of the measured phase."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("Name") == "Aggregated"]
+    except OSError:
+        return []
+    out: list[int] = []
+    previous = 0
+    for row in rows:
+        try:
+            ts, total = int(row["Timestamp"]), int(row["Total Request Count"])
+        except (KeyError, ValueError):
+            continue
+        if total < previous:  # --reset-stats: what came before was the ramp-up
+            out = []
+        previous = total
+        if total > 0 and (not out or ts > out[-1]):
+            out.append(ts)
+    return out
+
+
+def cpu_warnings(stderr: str) -> list[str]:
+    """Locust's own "CPU usage above 90%" warnings, deduplicated."""
+    return sorted({line.split("] ", 1)[-1] for line in stderr.splitlines() if "CPU usage" in line})

@@ -1,0 +1,12 @@
+"""Generator calibration: the cheapest request Nginx can answer (204, no body), so what Locust
+reaches here is its own ceiling on this network and CPU set (compose/calibration.conf)."""
+
+from locust import task
+
+from loadtest.scenarios.common import CheckedUser
+
+
+class CalibrateUser(CheckedUser):
+    @task
+    def calibrate(self):
+        self.expect("GET", "/calibrate", 204)

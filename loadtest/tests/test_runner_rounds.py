@@ -1,0 +1,44 @@
+"""Interleaved repetitions, calibration look-ups and Locust's history timestamps."""
+
+from loadtest.runner import calibration, rounds
+from loadtest.runner.generators import locust
+
+
+def test_rounds_visit_every_topology_in_turn():
+    work = [("ref", ["a", "b"]), ("t2", ["a"]), ("empty", []), ("t3", ["b"])]
+    visits = rounds.plan(work, 3)
+    assert [(v.round, v.topology) for v in visits] == [
+        (1, "ref"), (1, "t2"), (1, "t3"), (2, "ref"), (2, "t2"), (2, "t3"), (3, "ref"), (3, "t2"), (3, "t3"),
+    ]  # fmt: skip
+    assert [v.verify for v in visits] == [True] * 3 + [False] * 6
+    assert visits[0].scenarios == ("a", "b")
+
+
+def test_fixed_rate_runs_spread_over_rounds_once_each():
+    visits = rounds.plan([("ref", ["a"]), ("t2", ["a"])], 2, [0.5, 0.8, 0.3])
+    by_round = {v.round: v.fractions for v in visits if v.topology == "t2"}
+    assert by_round == {1: (0.5, 0.3), 2: (0.8,)}
+    assert sorted(f for v in visits if v.topology == "ref" for f in v.fractions) == [0.3, 0.5, 0.8]
+    assert rounds.plan([("ref", ["a"])], 1, [0.5, 0.8])[0].fractions == (0.5, 0.8)
+
+
+def test_calibration_lookups():
+    cal = {"locust/https": calibration.entry("locust", "https", "https://nginx:9443/calibrate", 5000, 90, 5)}
+    assert calibration.ceiling(cal, "locust", "https://nginx:8443") == 5000.0
+    assert calibration.ceiling(cal, "locust", "http://app:8000") is None
+    assert calibration.ceiling(None, "wrk", "https://nginx:8443") is None
+    assert calibration.offered_cap(cal, "https://nginx:8443") == 3000.0
+    assert calibration.offered_cap(cal, "http://app:8000") is None
+    assert calibration.key("wrk", "http") == "wrk/http"
+
+
+def test_history_timestamps_skip_the_ramp_before_reset_stats(tmp_path):
+    head = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,Total Request Count,Total Failure Count\n"
+    rows = [
+        (99, "Aggregated", 0), (100, "Aggregated", 500), (100, "/x", 500), (101, "Aggregated", 40),
+        (102, "Aggregated", 1000), (103, "Aggregated", 2000), (103, "Aggregated", 2001),
+    ]  # fmt: skip
+    path = tmp_path / "h_stats_history.csv"
+    path.write_text(head + "".join(f"{ts},64,,{name},0,0,1,{total},0\n" for ts, name, total in rows))
+    assert locust.history_timestamps(path) == [101, 102, 103]
+    assert locust.history_timestamps(tmp_path / "missing.csv") == []
