@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from app import logging as app_logging
 from app.api import faults, router
 from app.middleware.access_log import AccessLogMiddleware
+from app.middleware.cors import Cors
 from app.middleware.request_id import RequestIdMiddleware
 from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(BadIdempotencyKey, _problem(400, "Bad Idempotency-Key"))
     app.add_exception_handler(IdempotencyKeyReused, _problem(422, "Idempotency-Key reused with another request"))
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    if settings.cors_origins:
+        app.add_middleware(Cors, settings=settings)
     if settings.middleware:
         if settings.access_log:
             app.add_middleware(AccessLogMiddleware)

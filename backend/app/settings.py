@@ -1,11 +1,14 @@
 """Application settings, read once from the environment (prefix ``APP_``)."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -25,8 +28,36 @@ class Settings(BaseSettings):
     log_queue_max: int = Field(default=10_000, ge=100, le=1_000_000)
     # Off only to measure what the bundle's own middleware costs (see loadtest/).
     middleware: bool = True
+    # CORS: origins allowed to call the API from a browser (comma-separated), empty = no CORS
+    # headers at all. Credentials (cookies, Authorization) only with explicit origins.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    cors_allow_credentials: bool = False
     # Never on in a real deployment: adds /api/_fault/* so resilience tests can hang a worker.
     fault_injection: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value):
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path)")
+        return origins
+
+    @model_validator(mode="after")
+    def _no_wildcard_with_credentials(self) -> "Settings":
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError(
+                "APP_CORS_ORIGINS='*' with APP_CORS_ALLOW_CREDENTIALS=true: browsers refuse credentials for a"
+                " wildcard origin; list the origins explicitly"
+            )
+        return self
 
 
 @lru_cache

@@ -12,11 +12,23 @@ import math
 from dataclasses import dataclass, field
 
 from loadtest.report import questions as q
+from loadtest.report import stats
 from loadtest.report.charts import Bar, Chart, bar_chart, cost_chart
 from loadtest.report.compare import PairResult, ScenarioResult, TopologyRow
 from loadtest.report.faults import resilience_summary
-from loadtest.report.overhead import MIDDLEWARE, NOT_MEASURED, PROXY_CPU, PROXY_EQUAL, PROXY_OWN, STATIC, Overhead
+from loadtest.report.overhead import (
+    MET,
+    MIDDLEWARE,
+    NOT_MEASURED,
+    NOT_MET,
+    PROXY_CPU,
+    PROXY_EQUAL,
+    PROXY_OWN,
+    STATIC,
+    Overhead,
+)
 from loadtest.report.recommend import effect, pct, verdict_text
+from loadtest.report.resources import idle_notes
 from loadtest.results.schema import Results
 
 NOT_MEASURED_LABEL = "not measured"
@@ -145,7 +157,10 @@ def overhead_card(card_id: str, question: str, item: Overhead, extra: list[Overh
         limits.append(item.caveat)
     if item.obstacle:
         limits.append(f"what stood in the way: {item.obstacle}")
-    verdict = f"{item.name}: {item.shown} against a target of {item.target}: {item.status}."
+    status = item.status
+    if item.label != stats.DECIDED and status in (MET, NOT_MET):
+        status += f" ({item.label}: not a decided result)"
+    verdict = f"{item.name}: {item.shown} against a target of {item.target}: {status}."
     return Card(card_id, question, verdict, item.label, _ratio_range(item, one_minus), limits,
                 [_overhead_sentence(x) for x in extra], chart)  # fmt: skip
 
@@ -196,7 +211,7 @@ def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: R
                     + [f"{q.API_SCENARIO}: {r.topology}" for r in items[STATIC].rows[1:]])
         if with_charts else None,
     )  # fmt: skip
-    return [
+    out = [
         gunicorn,
         nginx,
         pair_card(q.WORKERS, "Do several workers help?", scenarios, with_charts),
@@ -204,3 +219,15 @@ def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: R
         middleware,
         static,
     ]
+    involved = {
+        q.GUNICORN: {n for x in q.QUESTIONS if x.key == q.GUNICORN for n in (x.a, x.b)},
+        q.NGINX: {row.topology for name in (PROXY_EQUAL, PROXY_OWN) for row in items[name].rows},
+        q.WORKERS: {n for x in q.QUESTIONS if x.key == q.WORKERS for n in (x.a, x.b)},
+        q.ALTERNATIVES: {n for x in q.QUESTIONS if x.key == q.ALTERNATIVES for n in (x.a, x.b)},
+        q.MIDDLEWARE: {row.topology for row in items[MIDDLEWARE].rows},
+        q.STATIC: {row.topology for row in items[STATIC].rows},
+    }
+    for card in out:
+        if card.label != NOT_MEASURED_LABEL:
+            card.limits += idle_notes(results, involved[card.id])
+    return out

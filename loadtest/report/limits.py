@@ -109,3 +109,13 @@ def mem_mb(run: Run, role: str) -> float | None:
 
 def cpu_source(run: Run) -> str:
     return "cgroup" if run.get("cpu_us_per_request") else "docker stats"
+
+
+def run_labels(run: Run) -> list[str]:
+    """Every limit that applies to one run (empty: a clean measurement)."""
+    labels = []
+    if generator_bound(run):
+        labels.append(f"{GENERATOR_BOUND} ({generator_reason(run)})")
+    if run["mode"] == "capacity" and latency_bound(run):
+        labels.append(LATENCY_BOUND)
+    return labels

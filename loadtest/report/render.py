@@ -96,6 +96,11 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         GENERATOR_SHARE=limits.GENERATOR_SHARE,
         BUSY_MAX=limits.BUSY_MAX,
         IDLE_CPU_MAX_PCT=limits.IDLE_CPU_MAX_PCT,
+        run_labels=limits.run_labels,
+        run_tool=limits.tool,
+        run_headroom=limits.headroom,
+        run_us=limits.us_per_request,
+        run_busy=limits.busy,
         RECOVERY_MEANS=RECOVERY_MEANS,
         CAPACITY_MEANS=CAPACITY_MEANS,
     )

@@ -53,3 +53,12 @@ def idle(results: Results) -> list[Idle]:
         for name, t in results["topologies"].items()
         if t.get("idle_cpu_pct")
     ]
+
+
+def idle_notes(results: Results, topologies: set[str]) -> list[str]:
+    """Idle CPU above the limit on the given topologies: it competes with every request measured."""
+    return [
+        f"idle CPU on {row.topology}: {', '.join(row.flagged)} of a core (above {IDLE_CPU_MAX_PCT:g}%)"
+        for row in idle(results)
+        if row.topology in topologies and row.flagged
+    ]

@@ -94,3 +94,15 @@ def test_cards_have_charts(written):
     assert charts == [f"card-{c}.png" for c in sorted(["alternatives", "gunicorn", "middleware", "nginx", "static",
                                                          "workers"])]  # fmt: skip
     assert all(p.read_bytes()[:4] == b"\x89PNG" for key, p in written.items() if key.startswith("chart:"))
+
+
+def test_idle_cpu_above_two_percent_is_a_limit(results):
+    results["topologies"]["gunicorn-nomw"]["idle_cpu_pct"]["app"] = 18.0
+    got = card_map(results)
+    assert "idle CPU on gunicorn-nomw: app 18.0% of a core (above 2%)" in got["middleware"].limits
+    assert not any(line.startswith("idle CPU") for line in got["nginx"].limits)
+
+
+def test_quick_overhead_status_is_not_a_decided_result(quick_results):
+    verdict = card_map(quick_results)["nginx"].verdict
+    assert verdict.endswith("not met (indicative: not a decided result).")

@@ -51,3 +51,12 @@ def test_calibration_and_idle_cpu_tables(results):
     assert rows["nginx-gunicorn"].upstream == "tcp"
     del results["calibration"]
     assert ceilings(results) == []
+
+
+def test_run_labels():
+    assert limits.run_labels(make_run("gunicorn", "api-json", 1, 1000)) == []
+    assert limits.run_labels(make_run("nginx-uvicorn", "api-json", 1, 850)) == [limits.LATENCY_BOUND]
+    fixed = make_run("nginx-uvicorn", "api-json", 1, 850, "fixed-rate", 0.5, 850.0)
+    assert limits.run_labels(fixed) == []  # a fixed rate is never "latency-bound"
+    bound = make_run("gunicorn", "api-json", 1, 4000)
+    assert limits.run_labels(bound) == ["generator-bound (locust at 80% of its calibrated ceiling (headroom ×1.25))"]

@@ -130,3 +130,9 @@ def test_report_lists_csv_mismatches(run_dir):
     html = render_html(build(run_dir, with_charts=False))
     assert "1 mismatch(es)" in html
     assert "gunicorn/api-json/capacity-r1: failures 0 != CSV Failure Count 7" in html
+
+
+def test_every_run_is_listed_with_its_limits(html, md):
+    assert html.index('id="runs"') > html.index('id="charts"')
+    assert "| nginx-uvicorn | api-json | capacity | locust | 1 |" in md and "| latency-bound |" in md
+    assert "generator-bound (locust saturated)" in md
