@@ -1,14 +1,17 @@
-"""The comparison harness end to end, shortened: direct Uvicorn and Gunicorn, real Locust in the
-compose network, results.json and a report from them."""
+"""The comparison harness end to end, shortened: the reference topology (Nginx -> Gunicorn) and
+direct Uvicorn, real Locust in the compose network, results.json and a report from them."""
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+
+from loadtest.runner.topologies import REFERENCE
 
 pytestmark = pytest.mark.containers
 
@@ -20,7 +23,7 @@ def run_dir(tmp_path_factory, certs):
     reports = tmp_path_factory.mktemp("reports")
     env = {
         **os.environ,
-        "TOPOLOGIES": "uvicorn gunicorn",
+        "TOPOLOGIES": f"uvicorn {REFERENCE}",  # the reference is measured first all the same
         "SCENARIOS": "api-json",
         "USERS": "16",
         "DURATION": "4",
@@ -45,10 +48,10 @@ def results(run_dir):
 
 
 def test_both_topologies_verified_and_measured_without_failures(results):
-    assert set(results["topologies"]) == {"uvicorn", "gunicorn"}
+    assert list(results["topologies"]) == [REFERENCE, "uvicorn"]
     assert all(v["ok"] for v in results["verification"].values()), results["verification"]
     capacity = [r for r in results["runs"] if r["mode"] == "capacity"]
-    assert {r["topology"] for r in capacity} == {"uvicorn", "gunicorn"}
+    assert {r["topology"] for r in capacity} == {"uvicorn", REFERENCE}
     assert len(capacity) == 4
     for run in results["runs"]:
         assert run["failures"] == 0, run["errors"]
@@ -65,9 +68,22 @@ def test_figures_are_plausible(results):
 
 
 def test_fixed_rate_offers_half_the_reference_capacity(results):
-    fixed = [r for r in results["runs"] if r["mode"] == "fixed-rate"]
-    assert {r["topology"] for r in fixed} == {"uvicorn", "gunicorn"}
-    assert all(r["load_fraction"] == 0.5 and r["target_rps"] > 0 for r in fixed)
+    """Both topologies are offered the same load: half the reference's median capacity as measured
+    before the run (never their own), capped below Locust's ceiling where the run calibrated one."""
+    reference, fixed = [], []
+    for run in results["runs"]:  # in the order they ran
+        if (run["topology"], run["mode"], run.get("tool", "locust")) == (REFERENCE, "capacity", "locust"):
+            reference.append(run["rps"])
+        elif run["mode"] == "fixed-rate":
+            assert reference, "a fixed-rate run before the reference's capacity was measured"
+            fixed.append((run, round(0.5 * statistics.median(reference), 1)))
+    assert {run["topology"] for run, _ in fixed} == {"uvicorn", REFERENCE}
+    capped = bool(results.get("calibration"))
+    for run, half in fixed:
+        assert run["load_fraction"] == 0.5 and run["target_rps"] > 0, run
+        assert run["target_rps"] <= half + 0.1 if capped else run["target_rps"] == pytest.approx(half, abs=0.1), run
+    for half in {h for _, h in fixed}:  # the same reference figure: the same offered load, whoever runs
+        assert len({run["target_rps"] for run, h in fixed if h == half}) == 1, fixed
 
 
 def test_manifest_describes_the_environment(results):
@@ -84,4 +100,4 @@ def test_report_is_written_and_matches_the_raw_csvs(run_dir):
     html = (run_dir / "report.html").read_text()
     assert "data:image/png;base64," in html and "gunicorn" in html and "uvicorn" in html
     assert "all match" in (run_dir / "report.md").read_text()
-    assert list((run_dir / "raw" / "gunicorn" / "api-json").glob("capacity-r1_stats.csv"))
+    assert list((run_dir / "raw" / REFERENCE / "api-json").glob("capacity-r1_stats.csv"))
