@@ -30,6 +30,9 @@ def run_dir(tmp_path_factory, certs):
         "WARMUP": "1",
         "REPEAT": "2",
         "FRACTIONS": "0.5",
+        "WRK_DURATION": "2",
+        "CALIBRATION_S": "2",
+        "IDLE_S": "1",
         "RESILIENCE": "0",  # tests/test_resilience.py covers the faults
         "REPORTS_DIR": str(reports),
         "LOADTEST_PROJECT": f"apibundle-test-lt-{uuid.uuid4().hex[:6]}",
@@ -50,7 +53,7 @@ def results(run_dir):
 def test_both_topologies_verified_and_measured_without_failures(results):
     assert list(results["topologies"]) == [REFERENCE, "uvicorn"]
     assert all(v["ok"] for v in results["verification"].values()), results["verification"]
-    capacity = [r for r in results["runs"] if r["mode"] == "capacity"]
+    capacity = [r for r in results["runs"] if r["mode"] == "capacity" and r.get("tool", "locust") == "locust"]
     assert {r["topology"] for r in capacity} == {"uvicorn", REFERENCE}
     assert len(capacity) == 4
     for run in results["runs"]:
@@ -101,3 +104,49 @@ def test_report_is_written_and_matches_the_raw_csvs(run_dir):
     assert "data:image/png;base64," in html and "gunicorn" in html and "uvicorn" in html
     assert "all match" in (run_dir / "report.md").read_text()
     assert list((run_dir / "raw" / REFERENCE / "api-json").glob("capacity-r1_stats.csv"))
+
+
+def _scheme(results, topology: str) -> str:
+    return "https" if results["topologies"][topology]["tls"] else "http"
+
+
+def test_generators_are_calibrated_and_every_run_knows_its_headroom(results):
+    cal = results["calibration"]
+    assert {"wrk/https", "wrk/http", "locust/https", "locust/http"} <= set(cal), cal
+    for key, entry in cal.items():
+        assert f"{entry['tool']}/{entry['scheme']}" == key and entry["target"].endswith("/calibrate")
+        assert entry["rps"] > 100 and entry["generator_cpu_pct"] > 0, entry
+    for run in results["runs"]:
+        g = run["generator"]
+        assert g["tool"] == run.get("tool", "locust")
+        assert g["ceiling_rps"] == cal[f"{g['tool']}/{_scheme(results, run['topology'])}"]["rps"]
+        assert g["headroom"] == pytest.approx(g["ceiling_rps"] / run["rps"], rel=0.02)
+
+
+def test_cpu_per_request_per_component_from_cgroup_counters(results):
+    for run in results["runs"]:
+        per, busy = run["cpu_us_per_request"], run["cpu_busy"]
+        assert set(per) == {"app", "nginx", "generator"}, per
+        assert 5 < per["app"] < 100_000 and per["generator"] > 0, run
+        assert (per["nginx"] is not None) == (run["topology"] == REFERENCE), per
+        assert 0 < busy["app"] <= 1.5 and 0 < busy["generator"] <= 1.5, busy
+
+
+def test_wrk_measures_capacity_beside_locust(results, run_dir):
+    wrk = [r for r in results["runs"] if r.get("tool") == "wrk"]
+    assert {r["topology"] for r in wrk} == {"uvicorn", REFERENCE}
+    for run in wrk:
+        assert run["mode"] == "capacity" and run["failures"] == 0 and run["history"] == [], run
+        assert run["requests"] > 100 and 0 < run["latency_ms"]["p50"] <= run["latency_ms"]["p99"]
+        assert "/wrk-capacity-" in run["csv_prefix"]
+        assert "Requests/sec" in (run_dir / f"{run['csv_prefix']}.txt").read_text()
+
+
+def test_idle_cpu_measured_and_rounds_interleaved(results):
+    for name, topology in results["topologies"].items():
+        assert 0 <= topology["idle_cpu_pct"]["app"] < 100, (name, topology)
+    settings = results["manifest"]["settings"]
+    assert settings["interleaved"] is True and settings["rounds"] == 2
+    order = [(r["topology"], r["repetition"]) for r in results["runs"] if r["mode"] == "capacity"]
+    rounds = [rep for _, rep in dict.fromkeys(order)]
+    assert rounds == sorted(rounds), order  # round 1 for every topology before round 2
