@@ -4,16 +4,27 @@
 #   certs/ca.crt, certs/ca.key       the local CA (trust ca.crt in your client; ca.key stays 0600)
 #   certs/live/server.crt, .key      what Nginx mounts (SANs: localhost, 127.0.0.1, ::1 + $CERT_NAMES)
 #
-# Idempotent: existing certificates are kept while they are valid for 30 more days.
+# Idempotent: existing certificates are kept while they are valid for 30 more days and live no
+# longer than Mozilla's profile allows (366 days: a certificate from an older version, 825
+# days, is replaced).
 # For real certificates, point CERTS_DIR at a folder with server.crt (full chain) and server.key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${CERTS_OUT:-certs}
 live="$dir/live"
-days=${CERT_DAYS:-825}
+days=${CERT_DAYS:-365}
+max_days=366
 nginx_gid=10001  # the Nginx container's group: it must read server.key
 
-if [ -f "$live/server.crt" ] && openssl x509 -checkend $((30 * 86400)) -noout -in "$live/server.crt" >/dev/null 2>&1; then
+lifespan_days() {  # notAfter - notBefore of a certificate, in whole days
+  local start end
+  start=$(date -d "$(openssl x509 -noout -startdate -in "$1" | cut -d= -f2)" +%s)
+  end=$(date -d "$(openssl x509 -noout -enddate -in "$1" | cut -d= -f2)" +%s)
+  echo $(( (end - start) / 86400 ))
+}
+
+if [ -f "$live/server.crt" ] && openssl x509 -checkend $((30 * 86400)) -noout -in "$live/server.crt" >/dev/null 2>&1 \
+   && [ "$(lifespan_days "$live/server.crt")" -lt "$max_days" ]; then
   echo "certs: $live/server.crt is valid, kept" >&2
   exit 0
 fi

@@ -1,6 +1,6 @@
-"""Security posture of the running bundle: least privilege, no secrets baked into images or the
-repository, only Nginx exposed, forwarded headers trusted from the proxy network only, and no
-software versions given away."""
+"""Security posture of the running bundle: least privilege, no secrets baked into images (the
+repository's own scan is test_repository.py), only Nginx exposed, forwarded headers trusted from
+the proxy network only, and no software versions given away."""
 
 import ipaddress
 import json
@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.private_keys import MAX_SCANNED, PRIVATE_KEY
 from tests.rawhttp import body, exchange, status
 
 pytestmark = pytest.mark.containers
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ["app", "nginx"]
-
-# A PEM private key block: the header, then key material (not just the words, which libraries
-# and docs contain). Written so that this file's own source does not match it.
-PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s+[A-Za-z0-9+/=\s:,-]{64,}")
-MAX_SCANNED = 5 * 1024 * 1024
 
 
 def exec_in(stack, service: str, *cmd: str) -> str:
@@ -83,12 +79,6 @@ def test_root_filesystem_is_mounted_read_only(prod, service):
 # --- secrets -----------------------------------------------------------------------------------
 
 
-def test_the_key_detector_finds_a_real_key(certs):
-    # The scans below are only meaningful if the pattern matches the keys this bundle uses.
-    assert PRIVATE_KEY.search((certs / "live" / "server.key").read_bytes())
-    assert PRIVATE_KEY.search((certs / "ca.key").read_bytes())
-
-
 def scan_image(image: str, workdir: Path) -> tuple[int, list[str], list[str]]:
     """Every file of every layer (also files a later layer deletes): (files, key-like names, files with a key)."""
     archive = workdir / "image.tar"
@@ -131,31 +121,6 @@ def test_no_private_key_in_any_image_layer(prod, service, tmp_path):
     assert files > 1000, files  # really looked inside the layers
     assert keys == [], keys
     assert [n for n in names if not PUBLIC_PEM.match(n)] == []
-
-
-def test_no_private_key_in_the_repository():
-    listed = (
-        subprocess.run(
-            [
-                "git",
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],  # tracked, or would be on `git add -A`
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    paths = [ROOT / p for p in listed if p and (ROOT / p).is_file()]
-    assert len(paths) > 50, paths
-    assert [p for p in paths if p.suffix in (".key", ".pem")] == []
-    leaked = [str(p) for p in paths if p.stat().st_size <= MAX_SCANNED and PRIVATE_KEY.search(p.read_bytes())]
-    assert leaked == []
 
 
 # --- exposure ----------------------------------------------------------------------------------

@@ -2,6 +2,10 @@
 
 import socket
 import ssl
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -70,3 +74,65 @@ def test_hsts_and_security_headers_without_versions(prod):
     assert headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" in headers
     assert headers["server"] == "nginx"  # server_tokens off: no version
+
+
+# --- Mozilla "intermediate", as the scanners check it -------------------------------------
+
+
+def test_sslyze_finds_the_server_compliant_with_mozilla_intermediate(prod):
+    # The real scanner, as operators run it: every profile rule (protocols, ciphers, groups,
+    # certificate lifespan and signature, HSTS...) against the running stack.
+    r = subprocess.run(
+        [str(Path(sys.executable).with_name("sslyze")), "--mozilla_config=intermediate",
+         f"--certinfo_ca_file={prod.ca}", f"localhost:{prod.https_port}{{127.0.0.1}}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0 and "OK - Compliant." in r.stdout, r.stdout
+
+
+def openssl_client(stack, groups: str) -> subprocess.CompletedProcess:
+    """A real OpenSSL client offering only ``groups`` for key exchange."""
+    return subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{stack.https_port}", "-servername", "localhost",
+         "-groups", groups, "-brief", "-CAfile", str(stack.ca)],
+        input="", capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("group", ["X25519", "P-256", "P-384"])
+def test_a_client_offering_one_profile_group_connects(prod, group):
+    r = openssl_client(prod, group)
+    assert r.returncode == 0 and "Verification: OK" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("group", ["X448", "P-521"])
+def test_groups_outside_the_profile_are_refused(prod, group):
+    r = openssl_client(prod, group)
+    assert r.returncode != 0 and "handshake failure" in r.stderr, r.stderr
+
+
+def test_the_hybrid_post_quantum_group_is_offered_where_openssl_has_it(prod):
+    nginx = prod.container_id("nginx")
+    version = subprocess.run(["docker", "exec", nginx, "nginx", "-V"], capture_output=True, text=True).stderr
+    generated = subprocess.run(["docker", "exec", nginx, "cat", "/tmp/nginx/tls-groups.conf"],
+                               capture_output=True, text=True, check=True).stdout  # fmt: skip
+    if "OpenSSL 3.5" not in version and "OpenSSL 3.6" not in version:
+        assert "X25519MLKEM768" not in generated  # an older OpenSSL: classical groups only
+        return
+    assert "ssl_ecdh_curve X25519MLKEM768:X25519:prime256v1:secp384r1;" in generated
+    # A client that offers only the hybrid group (curl in the image, OpenSSL 3.5) completes TLS 1.3 with it.
+    r = subprocess.run(
+        ["docker", "exec", nginx, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--curves",
+         "X25519MLKEM768", "--tlsv1.3", "--cacert", "/dev/null", "-k", "https://localhost:8443/robots.txt"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert r.stdout == "200", r.stderr
+
+
+def test_the_generated_certificate_lives_less_than_366_days(certs):
+    out = subprocess.run(["openssl", "x509", "-noout", "-startdate", "-enddate", "-in", str(certs / "live/server.crt")],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    dates = dict(line.split("=", 1) for line in out.splitlines())
+    fmt = "%b %d %H:%M:%S %Y %Z"
+    lifespan = datetime.strptime(dates["notAfter"], fmt) - datetime.strptime(dates["notBefore"], fmt)
+    assert lifespan.days < 366

@@ -8,6 +8,11 @@ Structured fields travel in ``extra={"fields": {...}}``.
 The access line, one per request, skips the logging machinery: ``access(fields)`` queues a
 plain tuple that the writer turns into the same JSON line. Measured per line on this
 machine: logger.info with its LogRecord and handler chain ~7 us, the tuple ~1 us.
+
+The queue is bounded (``APP_LOG_QUEUE_MAX`` lines): when stdout cannot keep up (a blocked
+log shipper, a full pipe), new lines are dropped and counted rather than held in memory
+without limit. The count is in /api/health (``log_lines_dropped``), and the writer logs one
+warning per batch in which lines were dropped.
 """
 
 import atexit
@@ -22,6 +27,7 @@ from logging.handlers import QueueHandler
 from app.middleware.request_id import request_id
 
 BATCH_INTERVAL_S = 0.05  # how stale a log line may get; the request path never waits for it
+DEFAULT_QUEUE_MAX = 10_000  # lines waiting for the writer; more are dropped and counted
 _encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
 
 
@@ -55,6 +61,26 @@ class JsonFormatter(logging.Formatter):
         return _encode(self._entry(t, "info", "app.access", "request", rid, fields))
 
 
+class _BoundedQueue:
+    """A SimpleQueue (lock-free put) with an approximate bound: qsize() is one C call, so the
+    bound may be overshot by the few threads that check at the same instant, never by more."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self.maxsize = maxsize
+        self.dropped = 0  # since start; read by /api/health
+        self.reported = 0  # how many of those the writer has already warned about
+        self.get, self.get_nowait = self._q.get, self._q.get_nowait
+
+    def put(self, item) -> None:
+        if self._q.qsize() >= self.maxsize:
+            self.dropped += 1  # only the event loop and a few threads put: a lost increment is harmless
+        else:
+            self._q.put(item)
+
+    put_nowait = put
+
+
 class _ContextQueueHandler(QueueHandler):
     """Queues the record unformatted, with the request id of the request that logged it."""
 
@@ -68,7 +94,7 @@ class _ContextQueueHandler(QueueHandler):
 class _BatchWriter(threading.Thread):
     """Drains the queue, formats, and writes each batch with a single write and flush."""
 
-    def __init__(self, q: queue.SimpleQueue, stream, formatter: logging.Formatter) -> None:
+    def __init__(self, q: _BoundedQueue, stream, formatter: JsonFormatter) -> None:
         super().__init__(name="log-writer", daemon=True)
         self.q, self.stream, self.formatter = q, stream, formatter
 
@@ -84,8 +110,17 @@ class _BatchWriter(threading.Thread):
                 lines.append(self._line(self.q.get_nowait()))
             except queue.Empty:
                 break
+        if self.q.dropped > self.q.reported:
+            newly, self.q.reported = self.q.dropped - self.q.reported, self.q.dropped
+            lines.append(self._warning(newly))
         self.stream.write("\n".join(lines) + "\n")
         self.stream.flush()
+
+    def _warning(self, newly: int) -> str:
+        record = logging.LogRecord("app.logging", logging.WARNING, __file__, 0, "log queue full: lines dropped",
+                                   None, None)  # fmt: skip
+        record.fields = {"dropped": newly, "dropped_total": self.q.dropped, "queue_max": self.q.maxsize}
+        return self.formatter.format(record)
 
     def run(self) -> None:
         while True:
@@ -104,13 +139,18 @@ class _BatchWriter(threading.Thread):
 _writer: _BatchWriter | None = None
 
 
+def dropped_lines() -> int:
+    """Log lines dropped since start because the queue was full."""
+    return _writer.q.dropped if _writer is not None else 0
+
+
 def access(fields: dict) -> None:
     """Queue one access-log line (the request id is the current request's)."""
     if _writer is not None:
         _writer.q.put((time.time(), request_id.get(), fields))
 
 
-def configure(level: str) -> None:
+def configure(level: str, queue_max: int = DEFAULT_QUEUE_MAX) -> None:
     global _writer
     # The logging docs' "Optimization" switches: no caller lookup (a stack walk per record),
     # no thread, process or task names; the JSON line has no use for them.
@@ -118,11 +158,11 @@ def configure(level: str) -> None:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging.logAsyncioTasks = False
     if _writer is None:
-        q: queue.SimpleQueue = queue.SimpleQueue()
-        _writer = _BatchWriter(q, sys.stdout, JsonFormatter())
+        _writer = _BatchWriter(_BoundedQueue(queue_max), sys.stdout, JsonFormatter())
         _writer.start()
         atexit.register(_writer.flush)
     root = logging.getLogger()
+    _writer.q.maxsize = queue_max
     root.handlers[:] = [_ContextQueueHandler(_writer.q)]
     root.setLevel(level)
     # The servers' own access logs are off: the app's (AccessLogMiddleware) has the request id.

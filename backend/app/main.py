@@ -1,6 +1,10 @@
 """Application factory: ``app.main:create_app`` (servers call it with their factory flag)."""
 
+import asyncio
+import contextlib
+import logging
 import math
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +17,9 @@ from fastapi.responses import JSONResponse
 from app import logging as app_logging
 from app.api import faults, router
 from app.middleware.access_log import AccessLogMiddleware
+from app.middleware.cors import Cors
 from app.middleware.request_id import RequestIdMiddleware
+from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
 from app.settings import Settings, get_settings
 from app.store.items import ItemRepository
@@ -22,14 +28,18 @@ from app.store.sqlite import Database
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app_logging.configure(settings.log_level)
+    app_logging.configure(settings.log_level, settings.log_queue_max)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_path)  # opened in the worker, after any fork
         await db.open()
         app.state.items = ItemRepository(db)
+        purger = asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s))
         yield
+        purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purger
         await db.close()
 
     app = FastAPI(
@@ -44,12 +54,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.fault_injection:
         app.include_router(faults.router, prefix="/api")
     app.add_exception_handler(ItemNotFound, _not_found)
+    app.add_exception_handler(BadIdempotencyKey, _problem(400, "Bad Idempotency-Key"))
+    app.add_exception_handler(IdempotencyKeyReused, _problem(422, "Idempotency-Key reused with another request"))
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    if settings.cors_origins:
+        app.add_middleware(Cors, settings=settings)
     if settings.middleware:
         if settings.access_log:
             app.add_middleware(AccessLogMiddleware)
         app.add_middleware(RequestIdMiddleware)  # added last = outermost: ids reach the access log
     return app
+
+
+async def _purge_expired_keys(items: ItemRepository, interval_s: float) -> None:
+    """Every interval (jittered, so workers spread out), forget expired idempotency keys."""
+    log = logging.getLogger("app.idempotency")
+    while True:
+        await asyncio.sleep(interval_s * random.uniform(0.5, 1.5))
+        try:
+            if purged := await items.purge_expired_keys():
+                log.info("purged %d expired idempotency keys", purged)
+        except Exception:  # a locked or busy database: try again next time
+            log.warning("purging expired idempotency keys failed", exc_info=True)
+
+
+def _problem(status: int, title: str):
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        body = {"type": "about:blank", "title": title, "status": status, "detail": str(exc)}
+        return JSONResponse(status_code=status, content=body, media_type="application/problem+json")
+
+    return handler
 
 
 async def _not_found(request: Request, exc: ItemNotFound) -> JSONResponse:

@@ -17,6 +17,15 @@ class Item(ItemIn):
     created_at: datetime
 
 
+class Problem(BaseModel):
+    """An RFC 9457 problem detail (application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
 class ItemPage(BaseModel):
     items: list[Item]
     next_after: int | None = Field(description="Pass as `after` to get the next page; null on the last page.")
@@ -31,6 +40,7 @@ class Health(BaseModel):
     reload: bool
     client: str | None = Field(description="The client address as the app sees it (after trusted proxy headers).")
     scheme: str
+    log_lines_dropped: int = Field(description="Log lines this worker dropped because its log queue was full.")
 
 
 class Ready(BaseModel):

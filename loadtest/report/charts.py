@@ -2,7 +2,9 @@
 
 Every chart uses small multiples, one panel per scenario, because scenarios differ by
 an order of magnitude in RPS (static files vs the CPU-bound endpoint).  A topology
-keeps the same colour in every chart.
+keeps the same colour in every chart: colours follow the order in which topologies appear in
+results.json.  The answer cards get small single-panel charts (:func:`bar_chart`,
+:func:`cost_chart`).
 """
 
 import base64
@@ -20,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from loadtest.report.compare import TOPOLOGY_LABELS, ScenarioResult, TopologyRow
+from loadtest.report.compare import ScenarioResult, TopologyRow
 
 PANEL_W, PANEL_H, COLUMNS = 6.2, 3.4, 2
 _PALETTE = plt.get_cmap("tab10").colors
@@ -38,9 +40,8 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def colour(topology: str) -> tuple[float, float, float]:
-    known = list(TOPOLOGY_LABELS)
-    index = known.index(topology) if topology in known else len(known) + sum(map(ord, topology))
+def colour(index: int) -> tuple[float, float, float]:
+    """The colour of the topology at *index* in results.json's order (``TopologyRow.colour_index``)."""
     return _PALETTE[index % len(_PALETTE)]
 
 
@@ -73,7 +74,7 @@ def _style(ax: Axes, title: str, ylabel: str) -> None:
 
 
 def _xticks(ax: Axes, rows: list[TopologyRow]) -> None:
-    ax.set_xticks(range(len(rows)), [row.topology for row in rows], rotation=25, ha="right", fontsize=8)
+    ax.set_xticks(range(len(rows)), [row.key for row in rows], rotation=25, ha="right", fontsize=8)
 
 
 def _legend(fig: Figure, handles: list) -> None:
@@ -99,9 +100,9 @@ def throughput_chart(scenarios: list[ScenarioResult]) -> Chart:
         rows = [row for row in result.rows if row.rps]
         medians = [row.rps.median for row in rows]
         err = [[row.rps.median - row.rps.min for row in rows], [row.rps.max - row.rps.median for row in rows]]
-        bars = ax.bar(range(len(rows)), medians, yerr=err, capsize=4, color=[colour(r.topology) for r in rows])
+        bars = ax.bar(range(len(rows)), medians, yerr=err, capsize=4, color=[colour(r.colour_index) for r in rows])
         for bar, row in zip(bars, rows, strict=False):
-            if not row.compared:
+            if not row.compared:  # generator-bound: a lower bound
                 bar.set_hatch("//")
                 bar.set_alpha(0.5)
         ax.bar_label(bars, labels=[f"{m:,.0f}" for m in medians], fontsize=7, padding=2)
@@ -109,7 +110,7 @@ def throughput_chart(scenarios: list[ScenarioResult]) -> Chart:
         _xticks(ax, rows)
         _style(ax, result.label, "requests/s (median, min–max)")
 
-    png = _panels(scenarios, "Throughput at capacity (hatched: load generator saturated, not compared)", draw)
+    png = _panels(scenarios, "Throughput at capacity (hatched: generator-bound, a lower bound)", draw)
     return Chart(
         "throughput", "Throughput per topology and scenario", "Median RPS per topology, one panel per scenario", png
     )
@@ -124,7 +125,11 @@ def latency_chart(scenarios: list[ScenarioResult], name: str = "latency", mode_t
         for i, (key, alpha) in enumerate(percentiles):
             xs = [x + (i - 1) * width for x in range(len(rows))]
             ax.bar(
-                xs, [getattr(row, key) for row in rows], width, color=[colour(r.topology) for r in rows], alpha=alpha
+                xs,
+                [getattr(row, key) for row in rows],
+                width,
+                color=[colour(r.colour_index) for r in rows],
+                alpha=alpha,
             )
         _xticks(ax, rows)
         title = result.label if result.load_fraction is None else f"{result.label} @ {result.load_fraction:.0%}"
@@ -143,20 +148,24 @@ def latency_chart(scenarios: list[ScenarioResult], name: str = "latency", mode_t
 def timeline_chart(scenarios: list[ScenarioResult]) -> Chart:
     def draw(ax: Axes, result: ScenarioResult) -> None:
         for row in result.rows:
+            if not any(run["history"] for run in row.runs):
+                continue  # wrk runs have no history
             for i, run in enumerate(row.runs):
                 history = run["history"]
                 if not history:
                     continue
-                style = "--" if run["generator"]["saturated"] else "-"
-                label = row.topology if i == 0 else None
+                style = "-" if run in row.compared else "--"
+                label = row.key if i == 0 else None
                 ts, p95 = [p["t"] for p in history], [p["p95"] for p in history]
-                ax.plot(ts, p95, style, color=colour(row.topology), alpha=0.8 if i == 0 else 0.4, lw=1.2, label=label)
+                ax.plot(
+                    ts, p95, style, color=colour(row.colour_index), alpha=0.8 if i == 0 else 0.4, lw=1.2, label=label
+                )
         ax.set_xlabel("seconds since end of warm-up")
         ax.legend(fontsize=7, ncols=2, loc="best", framealpha=0.8)
         ax.set_ylim(bottom=0)
         _style(ax, result.label, "p95 latency, ms")
 
-    png = _panels(scenarios, "p95 latency over time at capacity (every repetition; dashed: generator saturated)", draw)
+    png = _panels(scenarios, "p95 latency over time at capacity (every repetition; dashed: generator-bound)", draw)
     return Chart("timeline", "Latency over time", "p95 latency from Locust history, per topology", png)
 
 
@@ -165,7 +174,7 @@ def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
         len(scenarios), 2, figsize=(PANEL_W * 2, PANEL_H * len(scenarios)), squeeze=False, layout="constrained"
     )
     roles = [("app", 1.0), ("nginx", 0.45)]
-    for (ax_cpu, ax_mem), result in zip(axes, scenarios, strict=False):
+    for (ax_cpu, ax_mem), result in zip(axes, scenarios, strict=False):  # CPU: cgroup where present
         rows = result.rows
         for ax, attr, unit in ((ax_cpu, "cpu", "CPU, % of one core (avg)"), (ax_mem, "mem", "memory, MB (avg)")):
             width = 0.38
@@ -173,7 +182,13 @@ def resources_chart(scenarios: list[ScenarioResult]) -> Chart:
                 values = [getattr(row, f"{attr}_{role}") or 0.0 for row in rows]
                 xs = [x + (i - 0.5) * width for x in range(len(rows))]
                 ax.bar(
-                    xs, values, width, color=[colour(r.topology) for r in rows], alpha=alpha, edgecolor="black", lw=0.3
+                    xs,
+                    values,
+                    width,
+                    color=[colour(r.colour_index) for r in rows],
+                    alpha=alpha,
+                    edgecolor="black",
+                    lw=0.3,
                 )
             if attr == "cpu":
                 gen = [row.cpu_generator or 0.0 for row in rows]
@@ -201,3 +216,56 @@ def all_charts(scenarios: list[ScenarioResult]) -> list[Chart]:
     if fixed:
         charts.append(latency_chart(fixed, "latency-fixed-rate", "at fixed offered load"))
     return charts
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    colour: int  # TopologyRow.colour_index
+    value: float
+    low: float | None = None
+    high: float | None = None
+    bound: bool = False  # generator-bound: hatched
+
+
+def bar_chart(name: str, title: str, bars: list[Bar], ylabel: str, target: float | None = None) -> Chart:
+    """A small single-panel bar chart for an answer card: median with min–max whiskers."""
+    fig, ax = plt.subplots(figsize=(4.2, 2.6), layout="constrained")
+    xs = range(len(bars))
+    err = [[b.value - (b.low if b.low is not None else b.value) for b in bars],
+           [(b.high if b.high is not None else b.value) - b.value for b in bars]]  # fmt: skip
+    drawn = ax.bar(xs, [b.value for b in bars], yerr=err, capsize=3, color=[colour(b.colour) for b in bars])
+    for patch, bar in zip(drawn, bars, strict=True):
+        if bar.bound:
+            patch.set_hatch("//")
+            patch.set_alpha(0.5)
+    ax.bar_label(drawn, labels=[f"{b.value:,.0f}" for b in bars], fontsize=7, padding=2)
+    if target is not None:
+        ax.axhline(target, color="black", ls=":", lw=1)
+    ax.set_xticks(list(xs), [b.label for b in bars], rotation=20, ha="right", fontsize=7)
+    ax.margins(y=0.2)
+    _style(ax, title, ylabel)
+    ax.title.set_fontsize(9)
+    return Chart(name, title, f"{title}: " + ", ".join(f"{b.label} {b.value:,.0f}" for b in bars), _png(fig))
+
+
+ROLE_COLOURS = {"app": _PALETTE[0], "nginx": _PALETTE[1]}
+
+
+def cost_chart(name: str, title: str, rows: list[tuple[str, dict[str, float]]]) -> Chart:
+    """Stacked CPU µs per request per component (app, Nginx), one bar per (label, {role: µs})."""
+    fig, ax = plt.subplots(figsize=(4.2, 2.6), layout="constrained")
+    bottoms = [0.0] * len(rows)
+    for role, colour_ in ROLE_COLOURS.items():
+        values = [costs.get(role) or 0.0 for _, costs in rows]
+        ax.bar(range(len(rows)), values, bottom=bottoms, color=colour_, edgecolor="black", lw=0.3, label=role)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    for x, total in enumerate(bottoms):
+        ax.annotate(f"{total:,.0f}", (x, total), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(range(len(rows)), [label for label, _ in rows], rotation=20, ha="right", fontsize=7)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.margins(y=0.2)
+    _style(ax, title, "CPU µs per request")
+    ax.title.set_fontsize(9)
+    alt = f"{title}: " + ", ".join(f"{label} {sum(v or 0 for v in c.values()):,.0f} µs" for label, c in rows)
+    return Chart(name, title, alt, _png(fig))

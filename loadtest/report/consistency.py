@@ -1,4 +1,7 @@
-"""Cross-check results.json against the raw Locust CSVs it was derived from."""
+"""Cross-check results.json against the raw Locust CSVs it was derived from.
+
+wrk runs (``tool == "wrk"``) have no Locust CSV: they are skipped and counted as such.
+"""
 
 import csv
 from dataclasses import dataclass, field
@@ -25,6 +28,7 @@ LATENCY_TOLERANCE_REL = 0.01  # ... and rounds response times above 100 ms into 
 @dataclass
 class CsvCheck:
     checked: int = 0
+    skipped: int = 0  # wrk runs
     mismatches: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
@@ -35,6 +39,8 @@ class CsvCheck:
     @property
     def summary(self) -> str:
         text = f"numbers checked against raw Locust CSVs: {self.checked} runs"
+        if self.skipped:
+            text += f" ({self.skipped} wrk runs have no Locust CSV)"
         if self.ok:
             return text + ", all match"
         problems = []
@@ -51,6 +57,9 @@ def check_against_csv(run_dir: str | Path, results: Results | None = None) -> Cs
     results = results if results is not None else load(run_dir / "results.json")
     check = CsvCheck()
     for run in results["runs"]:
+        if run.get("tool", "locust") == "wrk":
+            check.skipped += 1
+            continue
         name = f"{run['topology']}/{run['scenario']}/{run['mode']}-r{run['repetition']}"
         path = run_dir / f"{run['csv_prefix']}_stats.csv"
         try:

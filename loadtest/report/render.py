@@ -7,12 +7,16 @@ from pathlib import Path
 
 import jinja2
 
-from loadtest.report import stats
+from loadtest.report import limits, stats
+from loadtest.report.cards import Card, cards
+from loadtest.report.catalogue import Catalogue
 from loadtest.report.charts import Chart, all_charts
-from loadtest.report.compare import ScenarioResult, analyze, scenario_label, topology_label
+from loadtest.report.compare import ScenarioResult, analyze
 from loadtest.report.consistency import CsvCheck, check_against_csv
+from loadtest.report.faults import CAPACITY_MEANS, RECOVERY_MEANS, FaultRow, fault_row
 from loadtest.report.overhead import Overhead, overheads
-from loadtest.report.recommend import Advice, overall, p_text, pct, resilience_sentence, scenario_advice
+from loadtest.report.recommend import p_text, pct, scenario_advice
+from loadtest.report.resources import Ceiling, Idle, ceilings, idle
 from loadtest.results.schema import Results, load
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -21,38 +25,38 @@ TEMPLATES = Path(__file__).parent / "templates"
 @dataclass
 class Report:
     results: Results
+    catalogue: Catalogue
+    cards: list[Card]
     scenarios: list[ScenarioResult]
     overheads: list[Overhead]
-    advice: list[Advice]
-    answers: list[str]
+    advice: list[tuple[str, list[str]]]
     charts: list[Chart]
+    ceilings: list[Ceiling]
+    idle: list[Idle]
+    faults: list[FaultRow]
     csv_check: CsvCheck
     generated_at: str
 
     @property
-    def resilience(self) -> list:
-        return self.results.get("resilience") or []
-
-    @property
-    def capacity(self) -> list[ScenarioResult]:
-        return [s for s in self.scenarios if s.mode == "capacity"]
-
-    @property
-    def fixed_rate(self) -> list[ScenarioResult]:
-        return [s for s in self.scenarios if s.mode == "fixed-rate"]
+    def quick(self) -> bool:
+        return bool(self.results["manifest"]["settings"].get("quick"))
 
 
 def build(run_dir: Path, results: Results | None = None, with_charts: bool = True) -> Report:
     results = results if results is not None else load(run_dir / "results.json")
     scenarios = analyze(results)
-    items = overheads(scenarios)
+    items = overheads(scenarios, results)
     return Report(
         results=results,
+        catalogue=Catalogue.of(results),
+        cards=cards(scenarios, items, results, with_charts=with_charts),
         scenarios=scenarios,
         overheads=items,
         advice=[scenario_advice(s) for s in scenarios],
-        answers=overall(scenarios, items, results.get("resilience")),
         charts=all_charts(scenarios) if with_charts else [],
+        ceilings=ceilings(results),
+        idle=idle(results),
+        faults=[fault_row(item) for item in results.get("resilience") or []],
         csv_check=check_against_csv(run_dir, results),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -69,6 +73,11 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _slug(label: str) -> str:
+    """A CSS class for a label: "too few repetitions" -> "too-few-repetitions"."""
+    return label.replace(" ", "-")
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -78,17 +87,22 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
-        cell=_cell, num=_num, pct=pct, pval=p_text, topology_label=topology_label, scenario_label=scenario_label
-    )
+    env.filters.update(cell=_cell, num=_num, pct=pct, pval=p_text, slug=_slug)
     env.globals.update(
         SIGNIFICANT=stats.SIGNIFICANT,
         PRACTICAL_THRESHOLD=stats.PRACTICAL_THRESHOLD,
         ALPHA=stats.ALPHA,
-        MIN_REPETITIONS=stats.MIN_REPETITIONS,
-        WINDOW_S=stats.WINDOW_S,
         BOOTSTRAP_RESAMPLES=stats.BOOTSTRAP_RESAMPLES,
-        resilience_sentence=resilience_sentence,
+        GENERATOR_SHARE=limits.GENERATOR_SHARE,
+        BUSY_MAX=limits.BUSY_MAX,
+        IDLE_CPU_MAX_PCT=limits.IDLE_CPU_MAX_PCT,
+        run_labels=limits.run_labels,
+        run_tool=limits.tool,
+        run_headroom=limits.headroom,
+        run_us=limits.us_per_request,
+        run_busy=limits.busy,
+        RECOVERY_MEANS=RECOVERY_MEANS,
+        CAPACITY_MEANS=CAPACITY_MEANS,
     )
     return env
 
@@ -111,7 +125,7 @@ def write_report(run_dir: str | Path) -> dict[str, Path]:
     chart_dir = run_dir / "charts"
     chart_dir.mkdir(exist_ok=True)
     paths = {}
-    for chart in report.charts:
+    for chart in [*report.charts, *(card.chart for card in report.cards if card.chart)]:
         paths[f"chart:{chart.name}"] = chart_dir / f"{chart.name}.png"
         paths[f"chart:{chart.name}"].write_bytes(chart.png)
     paths["html"] = run_dir / "report.html"

@@ -1,15 +1,20 @@
-"""Spread across repetitions and the significance test behind every "A vs B" verdict.
+"""Spread across repetitions and the test behind every "A vs B" verdict.
 
-A difference is called *significant* only when all three hold:
+The unit of a sample is a repetition: windows inside one run are not independent, so they
+are never pooled.  A comparison ends in one of these verdicts:
 
-* Mann-Whitney U (two-sided) p < ``ALPHA``;
-* the bootstrap 95% CI of the relative difference of medians excludes 0;
-* the relative difference is at least ``PRACTICAL_THRESHOLD`` in size.
+* **indicative** (QUICK mode): direction and size with their range, no significance claim;
+* **too few repetitions to test**: the smallest p a two-sided Mann–Whitney U test can reach
+  with n_a vs n_b repetitions, ``2 / C(n_a + n_b, n_a)``, is not below ``ALPHA`` (2 vs 2:
+  0.33, 3 vs 3: 0.1), so no outcome could be significant; the effect and its range are shown;
+* **significant**: p < ``ALPHA``, the bootstrap 95% CI of the relative difference of medians
+  excludes 0, and the difference is at least ``PRACTICAL_THRESHOLD``;
+* **no measurable difference**: the test could pass, and the 95% CI lies inside
+  ±``PRACTICAL_THRESHOLD``: a difference as large as the threshold is ruled out;
+* **inconclusive**: the test could pass, but neither of the above holds (noisy data);
+* **not enough samples**: a side has no repetition, or B's median is 0 (no ratio).
 
-Otherwise the verdict is "no measurable difference".  With 3 vs 3 repetitions
-Mann-Whitney cannot reach p < 0.05 at all, so groups with fewer than
-``MIN_REPETITIONS`` repetitions are compared on per-window values taken from the
-runs' ``history`` (pooled across repetitions), and the sample unit is reported.
+"decided" is the label of the significant and no-difference verdicts.
 """
 
 import math
@@ -19,18 +24,28 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from loadtest.results.schema import HistoryPoint, Run
-
 ALPHA = 0.05
 PRACTICAL_THRESHOLD = 0.03
-MIN_REPETITIONS = 5
-WINDOW_S = 5.0
 BOOTSTRAP_RESAMPLES = 10_000
 BOOTSTRAP_SEED = 20261121
 
 SIGNIFICANT = "significant"
 NO_DIFFERENCE = "no measurable difference"
-TOO_FEW = "not enough samples"
+TOO_FEW_REPETITIONS = "too few repetitions to test"
+INCONCLUSIVE = "inconclusive"
+INDICATIVE = "indicative"
+NOT_ENOUGH = "not enough samples"
+
+# Labels of a comparison (see limits.py for generator-bound and latency-bound).
+DECIDED = "decided"
+LABELS = {
+    SIGNIFICANT: DECIDED,
+    NO_DIFFERENCE: DECIDED,
+    TOO_FEW_REPETITIONS: "too few repetitions",
+    INCONCLUSIVE: INCONCLUSIVE,
+    INDICATIVE: INDICATIVE,
+    NOT_ENOUGH: NOT_ENOUGH,
+}
 
 
 @dataclass(frozen=True)
@@ -56,57 +71,28 @@ def spread(values: Iterable[float]) -> Spread | None:
     return Spread(int(arr.size), float(median), float(q1), float(q3), float(arr.min()), float(arr.max()))
 
 
-def window_means(history: Sequence[HistoryPoint], key: str, window_s: float = WINDOW_S) -> list[float]:
-    """Mean of ``key`` over consecutive windows of ``window_s`` seconds (partial windows included)."""
-    buckets: dict[int, list[float]] = {}
-    for point in history:
-        buckets.setdefault(int(point["t"] // window_s), []).append(float(point[key]))
-    return [sum(v) / len(v) for _, v in sorted(buckets.items())]
-
-
-_METRICS = {
-    # metric: (per-repetition value, history key for per-window values)
-    "rps": (lambda run: run["rps"], "rps"),
-    "latency": (lambda run: run["latency_ms"]["p99"], "p95"),
-}
-METRIC_LABELS = {
-    ("rps", "repetition"): "RPS per repetition",
-    ("rps", "window"): f"RPS per {WINDOW_S:g}-s window",
-    ("latency", "repetition"): "p99 per repetition",
-    ("latency", "window"): f"p95 per {WINDOW_S:g}-s window",
-}
-
-
-def samples(runs: Sequence[Run], metric: str, unit: str) -> list[float]:
-    """Values of *metric* ("rps" or "latency") per repetition or per history window."""
-    per_run, key = _METRICS[metric]
-    if unit == "window":
-        return [w for run in runs for w in window_means(run["history"], key)]
-    return [float(per_run(run)) for run in runs]
-
-
-def sample_unit(runs_a: Sequence[Run], runs_b: Sequence[Run]) -> str:
-    """Both sides use the same unit: repetitions if both have enough, else history windows."""
-    if min(len(runs_a), len(runs_b)) >= MIN_REPETITIONS:
-        return "repetition"
-    if all(run["history"] for run in [*runs_a, *runs_b]):
-        return "window"
-    return "repetition"  # no history to fall back on: small n, and the verdict will say so
+def smallest_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p an exact Mann–Whitney U test can give for n_a vs n_b samples."""
+    if n_a < 1 or n_b < 1:
+        return 1.0
+    return min(1.0, 2 / math.comb(n_a + n_b, n_a))
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """A vs B: ``rel_diff`` = median(A) / median(B) - 1."""
+    """A vs B: ``rel_diff`` = median(A) / median(B) - 1; ``range_*`` span every pair of samples."""
 
     median_a: float
     median_b: float
     rel_diff: float
     ci_low: float
     ci_high: float
+    range_low: float
+    range_high: float
     p_value: float
+    min_p: float
     n_a: int
     n_b: int
-    unit: str
     threshold: float
     verdict: str
     reason: str
@@ -114,6 +100,14 @@ class Comparison:
     @property
     def significant(self) -> bool:
         return self.verdict == SIGNIFICANT
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict in (SIGNIFICANT, NO_DIFFERENCE)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.verdict]
 
 
 def bootstrap_ci(
@@ -133,28 +127,59 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
+def ratio_range(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """min(A)/max(B) - 1 .. max(A)/min(B) - 1: every ratio of one A to one B lies inside."""
+    if not len(a) or not len(b) or min(b) <= 0:
+        return math.nan, math.nan
+    return min(a) / max(b) - 1.0, max(a) / min(b) - 1.0
+
+
+def _p_value(a: Sequence[float], b: Sequence[float]) -> float:
+    if np.ptp(np.concatenate([np.asarray(a, float), np.asarray(b, float)])) == 0:
+        return 1.0  # all values identical: mannwhitneyu would warn
+    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
 def compare(
     a: Sequence[float],
     b: Sequence[float],
     *,
-    unit: str = "repetition",
+    quick: bool = False,
     threshold: float = PRACTICAL_THRESHOLD,
     alpha: float = ALPHA,
 ) -> Comparison:
-    """Compare two samples of the same metric; see the module docstring for the rule."""
-    median_a = float(np.median(a)) if len(a) else math.nan
-    median_b = float(np.median(b)) if len(b) else math.nan
-    rel = median_a / median_b - 1.0 if len(a) and len(b) and median_b else math.nan
-    if len(a) < 2 or len(b) < 2 or math.isnan(rel):
-        return Comparison(
-            median_a, median_b, rel, math.nan, math.nan, math.nan, len(a), len(b), unit, threshold,
-            TOO_FEW, f"need at least 2 samples per side (have {len(a)} vs {len(b)})",
+    """Compare per-repetition values of one metric; see the module docstring for the verdicts."""
+    n_a, n_b = len(a), len(b)
+    median_a = float(np.median(a)) if n_a else math.nan
+    median_b = float(np.median(b)) if n_b else math.nan
+    min_p = smallest_p(n_a, n_b)
+    nan = math.nan
+
+    def result(rel, ci, rng, p, verdict, reason) -> Comparison:
+        return Comparison(median_a, median_b, rel, *ci, *rng, p, min_p, n_a, n_b, threshold, verdict, reason)
+
+    if not n_a or not n_b:
+        return result(nan, (nan, nan), (nan, nan), nan, NOT_ENOUGH, f"no repetition on one side ({n_a} vs {n_b})")
+    if median_b == 0:
+        return result(nan, (nan, nan), (nan, nan), nan, NOT_ENOUGH, "median of B is 0: no ratio")
+    rel = median_a / median_b - 1.0
+    rng = ratio_range(a, b)
+    ci = bootstrap_ci(a, b) if min(n_a, n_b) >= 2 else (nan, nan)
+    if quick:
+        return result(rel, ci, rng, nan, INDICATIVE, "quick mode: direction and size only, no significance claim")
+    if not min_p < alpha:
+        return result(
+            rel, ci, rng, nan, TOO_FEW_REPETITIONS,
+            f"smallest attainable p = {min_p:.2g} with {n_a} vs {n_b} repetitions, not below {alpha:g}",
         )  # fmt: skip
-    if np.ptp(np.concatenate([np.asarray(a, float), np.asarray(b, float)])) == 0:
-        p = 1.0  # all values identical: mannwhitneyu would warn
-    else:
-        p = float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    low, high = bootstrap_ci(a, b)
+    p = _p_value(a, b)
+    low, high = ci
+    if p < alpha and (low > 0 or high < 0) and abs(rel) >= threshold:
+        reason = f"p={p:.2g}<{alpha:g}, CI excludes 0, difference of at least {threshold:.0%}"
+        return result(rel, ci, rng, p, SIGNIFICANT, reason)
+    if -threshold < low and high < threshold:
+        reason = f"95% CI {low:+.1%}..{high:+.1%} inside ±{threshold:.0%}: a {threshold:.0%} difference is ruled out"
+        return result(rel, ci, rng, p, NO_DIFFERENCE, reason)
     failed = []
     if not p < alpha:
         failed.append(f"p={p:.2g} is not below {alpha:g}")
@@ -162,6 +187,5 @@ def compare(
         failed.append("the 95% CI includes 0")
     if abs(rel) < threshold:
         failed.append(f"{rel:+.1%} is smaller than the {threshold:.0%} practical threshold")
-    verdict = NO_DIFFERENCE if failed else SIGNIFICANT
-    reason = "; ".join(failed) if failed else f"p<{alpha:g}, CI excludes 0, difference of at least {threshold:.0%}"
-    return Comparison(median_a, median_b, rel, low, high, p, len(a), len(b), unit, threshold, verdict, reason)
+    failed.append(f"the 95% CI {low:+.1%}..{high:+.1%} does not rule out ±{threshold:.0%}")
+    return result(rel, ci, rng, p, INCONCLUSIVE, "; ".join(failed))

@@ -1,38 +1,54 @@
-"""The ``results.json`` contract between the runner and the report (schema_version 1).
+"""The ``results.json`` contract between the runner and the report (schema_version 2).
 
-The runner writes one ``results.json`` per run directory; :func:`load` reads it back
-and checks that every key the report relies on is present, naming the first missing
-key by its path (``runs[3].latency_ms.p99``).  Optional keys are marked ``NotRequired``.
+The runner writes one ``results.json`` per run directory; :func:`load` reads it back and
+validates it with pydantic against the TypedDicts below, naming the first failing key by its
+path (``runs[3].latency_ms.p99``).  Keys the report can do without are ``NotRequired``; every
+field that version 2 added is, so a file written before the runner filled them in still loads.
+Keys not listed here are kept as they are (``extra="allow"``).
+
+Version 1 files are upgraded in memory: version 2 only added optional keys, so the upgrade sets
+``schema_version`` to 2 and the report shows "not measured" where the new figures are missing.
 """
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired
 
-SCHEMA_VERSION = 1
+from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict  # pydantic needs typing_extensions' TypedDict before Python 3.12
+
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+_OPEN = ConfigDict(extra="allow")
 
 
 class SchemaError(ValueError):
-    """results.json is missing, unreadable, or lacks a required key."""
+    """results.json is missing, unreadable, or does not match the schema."""
 
 
+@with_config(_OPEN)
 class Host(TypedDict):
     kernel: str
     docker: str
 
 
+@with_config(_OPEN)
 class Settings(TypedDict):
     users: int
-    duration_s: int
-    warmup_s: int
+    duration_s: float
+    warmup_s: float
     repeat: int
     workers: int
     app_cpus: str
     locust_workers: int
     quick: bool
+    interleaved: NotRequired[bool]  # v2: repetitions round-robin across topologies
+    rounds: NotRequired[int]  # v2
 
 
+@with_config(_OPEN)
 class Manifest(TypedDict):
     cpu_model: str
     cpu_count: int
@@ -45,15 +61,37 @@ class Manifest(TypedDict):
     commands: list[str]
 
 
+@with_config(_OPEN)
+class ScenarioInfo(TypedDict):
+    label: NotRequired[str]
+    description: NotRequired[str]
+
+
+@with_config(_OPEN)
 class Topology(TypedDict):
     description: str
-    server: Literal["gunicorn", "uvicorn", "granian", "gunicorn-asgi"]
-    proxy: Literal["nginx", "none"]
+    server: str  # gunicorn, uvicorn, granian, gunicorn-asgi, ...
+    proxy: str  # "nginx" or "none"
     workers: int
     app_cpus: str
     tls: bool
+    label: NotRequired[str]  # v2: short human label from the topology file's x-topology block
+    idle_cpu_pct: NotRequired[dict[str, float]]  # v2: service -> % of one core while idle
+    upstream: NotRequired[Literal["tcp", "unix"] | None]  # v2: how Nginx reaches the app
+    nginx_cpus: NotRequired[str | None]  # v2, optional: Nginx's own cpuset when it has one
 
 
+@with_config(_OPEN)
+class Calibration(TypedDict):
+    tool: str  # "wrk" | "locust"
+    scheme: str  # "https" | "http"
+    target: str
+    rps: float
+    generator_cpu_pct: NotRequired[float | None]
+    duration_s: NotRequired[float | None]
+
+
+@with_config(_OPEN)
 class Latency(TypedDict):
     p50: float
     p90: float
@@ -63,20 +101,26 @@ class Latency(TypedDict):
     avg: float
 
 
-class ContainerStats(TypedDict):
+@with_config(_OPEN)
+class ContainerStats(TypedDict):  # docker stats averages (v1); v2 prefers cpu_us_per_request / cpu_busy
     cpu_pct_avg: float
     cpu_pct_max: float
     mem_mb_avg: float
     mem_mb_max: float
 
 
+@with_config(_OPEN)
 class GeneratorStats(TypedDict):
     cpu_pct_avg: float
     cpu_pct_max: float
     saturated: bool
     warnings: list[str]
+    tool: NotRequired[str]  # v2
+    ceiling_rps: NotRequired[float | None]  # v2: calibrated ceiling for the same tool and scheme
+    headroom: NotRequired[float | None]  # v2: ceiling_rps / rps
 
 
+@with_config(_OPEN)
 class HistoryPoint(TypedDict):
     t: float  # seconds since the measured phase started (warm-up already excluded)
     rps: float
@@ -86,6 +130,7 @@ class HistoryPoint(TypedDict):
     failures_per_s: float
 
 
+@with_config(_OPEN)
 class Run(TypedDict):
     topology: str
     scenario: str
@@ -101,28 +146,52 @@ class Run(TypedDict):
     errors: dict[str, int]  # method name or HTTP status -> count
     containers: dict[str, ContainerStats]  # compose service -> stats
     generator: GeneratorStats
-    history: list[HistoryPoint]
-    csv_prefix: str  # relative to the run dir: <prefix>_stats.csv, _stats_history.csv, _failures.csv
+    history: list[HistoryPoint]  # [] for wrk runs
+    csv_prefix: str  # relative to the run dir: Locust CSVs, or the raw wrk output
+    tool: NotRequired[str]  # v2: "locust" (default) | "wrk"
+    cpu_us_per_request: NotRequired[dict[str, float | None]]  # v2: app, nginx, generator (cgroup cpu.stat)
+    cpu_busy: NotRequired[dict[str, float]]  # v2: share of the service's CPU set that was busy (0..1+)
 
 
+@with_config(_OPEN)
 class Verification(TypedDict):
     ok: bool
     checks: list[str]
 
 
+@with_config(_OPEN)
+class Stall(TypedDict):
+    worker_pid: int | None
+    start_s: float
+    duration_s: float
+    cause: str
+
+
+@with_config(_OPEN)
+class InFlight(TypedDict):
+    count: int
+    codes: dict[str, int]
+
+
+@with_config(_OPEN)
 class Resilience(TypedDict):
     scenario: str
     topology: str
     failed_requests: int
     error_codes: dict[str, int]
     recovery_s: float | None
-    capacity_after_pct: float | None
+    capacity_after_pct: float | None  # null when the baseline was disturbed
     lost_items: int
     target: str
     met: bool
     notes: str
+    baseline_rps: NotRequired[float | None]  # v2
+    baseline_disturbed: NotRequired[bool]  # v2
+    stalls: NotRequired[list[Stall]]  # v2
+    in_flight: NotRequired[InFlight | None]  # v2: graceful stop only
 
 
+@with_config(_OPEN)
 class Results(TypedDict):
     schema_version: int
     run_id: str
@@ -132,64 +201,54 @@ class Results(TypedDict):
     runs: list[Run]
     verification: dict[str, Verification]
     resilience: NotRequired[list[Resilience]]
+    scenarios: NotRequired[dict[str, ScenarioInfo]]  # v2: label and description per scenario
+    calibration: NotRequired[dict[str, Calibration]]  # v2: "<tool>/<scheme>" -> generator ceiling
 
 
-def _required(td: type) -> list[str]:
-    return [key for key in td.__annotations__ if key in td.__required_keys__]
+_ADAPTER = TypeAdapter(Results)
 
 
-# Nested TypedDicts to descend into, per parent key.
-_NESTED: dict[type, dict[str, type]] = {
-    Results: {"manifest": Manifest},
-    Manifest: {"host": Host, "settings": Settings},
-    Run: {"latency_ms": Latency, "generator": GeneratorStats},
-}
-_MAPS: dict[type, dict[str, type]] = {  # key -> TypedDict of each value in a mapping
-    Results: {"topologies": Topology, "verification": Verification},
-    Run: {"containers": ContainerStats},
-}
-_LISTS: dict[type, dict[str, type]] = {  # key -> TypedDict of each item in a list
-    Results: {"runs": Run, "resilience": Resilience},
-    Run: {"history": HistoryPoint},
-}
+def _path(loc: tuple[int | str, ...]) -> str:
+    """('runs', 3, 'latency_ms', 'p99') -> 'runs[3].latency_ms.p99'; mapping keys as ['name']."""
+    out = ""
+    parent_is_map = False
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif parent_is_map:
+            out += f"[{part!r}]"
+        else:
+            out += f".{part}" if out else part
+        parent_is_map = part in ("topologies", "verification", "containers", "scenarios", "calibration")
+    return out
 
 
-def _check(obj: Any, td: type, where: str) -> None:
-    if not isinstance(obj, dict):
-        raise SchemaError(f"{where or 'top level'}: expected an object, got {type(obj).__name__}")
-    for key in _required(td):
-        if key not in obj:
-            path = f"{where}.{key}" if where else key
-            raise SchemaError(f"results.json: missing required key {path!r}")
-    prefix = f"{where}." if where else ""
-    for key, sub in _NESTED.get(td, {}).items():
-        _check(obj[key], sub, prefix + key)
-    for key, sub in _MAPS.get(td, {}).items():
-        for name, value in obj.get(key, {}).items():
-            _check(value, sub, f"{prefix}{key}[{name!r}]")
-    for key, sub in _LISTS.get(td, {}).items():
-        items = obj.get(key, [])
-        if not isinstance(items, list):
-            raise SchemaError(f"{prefix}{key}: expected a list, got {type(items).__name__}")
-        for i, item in enumerate(items):
-            _check(item, sub, f"{prefix}{key}[{i}]")
+def _message(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    where = _path(tuple(first["loc"]))
+    if first["type"] == "missing":
+        return f"results.json: missing required key '{where}'"
+    return f"results.json: {where or 'top level'}: {first['msg']} (got {first.get('input')!r:.80})"
 
 
 def validate(data: Any) -> Results:
-    """Check *data* against schema_version 1 and return it typed, or raise SchemaError."""
+    """Check *data* against schema_version 2 (upgrading version 1) and return it typed, or raise SchemaError."""
     if not isinstance(data, dict):
         raise SchemaError("results.json: top level must be an object")
     if "schema_version" not in data:
         raise SchemaError("results.json: missing required key 'schema_version'")
-    if data["schema_version"] != SCHEMA_VERSION:
+    version = data["schema_version"]
+    if version not in READABLE_VERSIONS:
         raise SchemaError(
-            f"results.json: schema_version {data['schema_version']!r} is not supported (expected {SCHEMA_VERSION})"
+            f"results.json: schema_version {version!r} is not supported (this report reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}; regenerate it with the matching commit)"
         )
-    _check(data, Results, "")
-    for i, run in enumerate(data["runs"]):
-        if run["mode"] not in ("capacity", "fixed-rate"):
-            raise SchemaError(f"runs[{i}].mode: {run['mode']!r} is not 'capacity' or 'fixed-rate'")
-    return data  # type: ignore[return-value]
+    try:
+        results = _ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise SchemaError(_message(exc)) from None
+    results["schema_version"] = SCHEMA_VERSION  # version 1 -> 2: only optional keys were added
+    return results
 
 
 def new_document(run_id: str, manifest: Manifest) -> dict:

@@ -3,9 +3,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from loadtest.report import render
 from loadtest.report.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def no_charts(monkeypatch):
+    """The CLI's own behaviour does not need matplotlib: charts are tested in test_report_render."""
+    build = render.build
+    monkeypatch.setattr(render, "build", lambda run_dir, results=None: build(run_dir, results, with_charts=False))
 
 
 def test_cli_writes_report_and_prints_paths(run_dir, capsys):
@@ -40,10 +50,10 @@ def test_cli_missing_key_names_the_key(run_dir, results, capsys):
 
 
 def test_cli_wrong_schema_version_exits_2(run_dir, results, capsys):
-    results["schema_version"] = 2
+    results["schema_version"] = 3
     (run_dir / "results.json").write_text(json.dumps(results))
     assert main([str(run_dir)]) == 2
-    assert "schema_version 2 is not supported" in capsys.readouterr().err
+    assert "schema_version 3 is not supported" in capsys.readouterr().err
 
 
 def test_resilience_is_optional(run_dir, results):
@@ -51,3 +61,11 @@ def test_resilience_is_optional(run_dir, results):
     (run_dir / "results.json").write_text(json.dumps(results))
     assert main([str(run_dir)]) == 0
     assert "Resilience" not in (run_dir / "report.md").read_text()
+
+
+def test_resilience_only_run_has_no_cards(run_dir, results):
+    results["runs"] = []
+    (run_dir / "results.json").write_text(json.dumps(results))
+    assert main([str(run_dir)]) == 0
+    md = (run_dir / "report.md").read_text()
+    assert "## Answers" not in md and "## Resilience" in md

@@ -22,8 +22,10 @@ def edit_csv(run_dir: Path, prefix: str, column: str, value: str) -> None:
 def test_matching_data_passes(run_dir):
     check = check_against_csv(run_dir)
     assert check.ok
-    assert check.checked == 48
-    assert check.summary == "numbers checked against raw Locust CSVs: 48 runs, all match"
+    assert check.checked == 80 and check.skipped == 20  # wrk runs have no Locust CSV
+    assert (
+        check.summary == "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), all match"
+    )
 
 
 def test_altered_request_count_is_a_mismatch(run_dir):
@@ -31,7 +33,10 @@ def test_altered_request_count_is_a_mismatch(run_dir):
     check = check_against_csv(run_dir)
     assert not check.ok
     assert check.mismatches == ["gunicorn/api-json/capacity-r1: requests 30000 != CSV Request Count 29999"]
-    assert check.summary == "numbers checked against raw Locust CSVs: 48 runs, 1 mismatch(es)"
+    assert (
+        check.summary
+        == "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), 1 mismatch(es)"
+    )
 
 
 def test_altered_percentile_and_rps_are_mismatches(run_dir):
@@ -51,6 +56,6 @@ def test_rounding_is_tolerated(run_dir):
 def test_missing_csv_is_reported(run_dir):
     (run_dir / f"{PREFIX}_stats.csv").unlink()
     check = check_against_csv(run_dir)
-    assert check.checked == 47
+    assert check.checked == 79
     assert len(check.missing) == 1 and check.missing[0].startswith("gunicorn/api-json/capacity-r1:")
     assert "1 CSV(s) missing or unreadable" in check.summary

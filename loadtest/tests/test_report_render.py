@@ -1,46 +1,114 @@
 import json
 import re
 
-from loadtest.report import write_report
-from loadtest.report.render import build, render_html
+import pytest
+
+from loadtest.report.render import build, render_html, render_markdown
+from loadtest.tests.data.sample import write_run_dir
 from loadtest.tests.test_report_consistency import PREFIX, edit_csv
 
 
-def test_write_report_outputs(run_dir):
-    paths = write_report(run_dir)
-    assert paths["html"] == run_dir / "report.html"
-    assert paths["markdown"] == run_dir / "report.md"
-    assert (run_dir / "charts" / "throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+@pytest.fixture(scope="module")
+def html(written) -> str:
+    return written["html"].read_text()
 
 
-def test_html_is_self_contained_with_tables_and_images(run_dir):
-    html = write_report(run_dir)["html"].read_text()
-    assert html.count('src="data:image/png;base64,') == 5
-    assert "http://" not in html and "https://" not in html
+@pytest.fixture(scope="module")
+def md(written) -> str:
+    return written["markdown"].read_text()
+
+
+def test_write_report_outputs(written):
+    assert written["html"].name == "report.html" and written["markdown"].name == "report.md"
+    assert (written["html"].parent / "charts" / "throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_html_leads_with_the_cards(html):
+    assert html.index('id="answers"') < html.index('id="summary"') < html.index('id="overhead"')
+    assert html.index('id="overhead"') < html.index('id="results"') < html.index('id="charts"')
+    cards = re.findall(r'<article class="card" id="card-([a-z]+)">', html)
+    assert cards == ["gunicorn", "nginx", "workers", "alternatives", "middleware", "static"]
+    assert html.count('<img class="card-chart" src="data:image/png;base64,') == 6
+    assert '<span class="badge latency-bound">latency-bound</span>' in html
+    assert '<span class="badge decided">decided</span>' in html
+
+
+def test_html_is_self_contained(html):
+    assert html.count('src="data:image/png;base64,') == 6 + 5
+    assert "http://" not in html.replace("http://nginx/calibrate", "")
+    assert "https://" not in html.replace("https://nginx/calibrate", "")
     assert not re.search(r"<(link|script)\b", html)
     assert "<title>Load test report — 20261121T130000Z</title>" in html
-    assert "numbers checked against raw Locust CSVs: 48 runs, all match" in html
-    # summary comes before the tables
-    assert html.index('id="summary"') < html.index('id="overhead"') < html.index('id="results"')
-    # per-scenario row: gunicorn on api-json
+    assert "numbers checked against raw Locust CSVs: 80 runs (20 wrk runs have no Locust CSV), all match" in html
+
+
+def test_html_tables(html):
+    # per-scenario row: gunicorn on api-json, Locust, with cgroup CPU per request and headroom
     assert re.search(
-        r'<td class="n">3</td><td class="t" title="[^"]+">gunicorn</td><td class="n">3</td>\s*'
-        r'<td class="n">1,000.0</td><td class="n">10.0</td>\s*<td class="n">990.0–1,010.0</td>',
+        r'<td class="n">3</td><td class="t" title="Gunicorn \+ UvicornWorker">gunicorn</td><td>locust</td>'
+        r'<td class="n">5</td>\s*<td class="n">1,000.0</td><td class="n">10.0</td>\s*<td class="n">990.0–1,010.0</td>',
         html,
     )
-    # overhead table
-    assert re.search(r"Proxy tax \(Nginx in front\)</td><td><code>[^<]+</code></td><td class=\"n\">85.0%</td>", html)
-    assert '<td class="n">10.6×</td>' in html
-    # significance and saturation
-    assert "not compared: load generator saturated (nginx-granian)" in html
-    assert '<td class="n">−15.0%</td>' in html
-    # environment manifest
+    assert '<td class="n">×5.00</td>' in html
+    assert re.search(r"Proxy tax, equal CPU budget</td><td><code>[^<]+</code></td><td class=\"n\">59.1%</td>", html)
+    assert '<td class="n">5.0×</td>' in html
+    assert "<td>wrk/https</td><td>wrk</td><td>https</td>" in html  # calibration table
+    assert '<td class="bad">app 3.1%</td>' in html  # idle CPU above 2% of a core
     for text in ("Example CPU @ 3.0GHz (8 CPUs)", "generator: <code>5-7</code>", "uvicorn 0.38.0",
                  "container to container on a Docker bridge network", "locust -f loadtest/scenarios/api.py",
-                 "0123456789abcdef0123456789abcdef01234567", "How to read this"):  # fmt: skip
+                 "How to read this", "repetitions interleaved across topologies (5 rounds)"):  # fmt: skip
         assert text in html
-    # resilience table
+
+
+def test_html_resilience(html):
     assert "<td>worker not replaced</td>" in html
+    assert "<td>baseline disturbed</td>" in html
+    assert "worker 31 stalled 12.5 s from t=4.0 s: worker recycled mid-request" in html
+    assert "12 request(s) in flight at the stop, ended as: 200×12" in html
+    assert "<td>99% of 410 req/s before</td>" in html
+
+
+def test_markdown_tables(md):
+    assert md.index("## Answers") < md.index("## Comparisons per scenario") < md.index("## Overhead against targets")
+    assert "### Do I need Nginx?\n\n**decided** — Proxy tax, equal CPU budget: 59.1%" in md
+    assert "![api-json: req/s (locust)" in md and "(charts/card-gunicorn.png)" in md
+    assert (
+        "| 3 | gunicorn | locust | 5 | 1,000.0 | 10.0 | 990.0–1,010.0 | 90.0 | 190.0 | 280.0 | 0 | 220 | — | 400 |"
+        in md
+    )
+    assert "| — | nginx-granian | locust | 5 | 1,500.0 |" in md
+    assert "| recycle | nginx-uvicorn | 0 | none | 17.5 s | baseline disturbed |" in md
+    assert "![Median RPS per topology, one panel per scenario](charts/throughput.png)" in md
+    for block in re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.MULTILINE):  # every row has its header's cell count
+        lines = block.strip().splitlines()
+        assert len({len(re.split(r"(?<!\\)\|", line)) for line in lines}) == 1, lines[0]
+
+
+def test_quick_report_says_indicative(tmp_path, quick_results):
+    report = build(write_run_dir(tmp_path / "quick", quick_results), with_charts=False)
+    html = render_html(report)
+    assert "Every comparison is indicative" in html
+    assert '<span class="badge indicative">indicative</span>' in html
+    assert "no measurable difference" not in html.split('id="summary"')[0]
+
+
+def test_v1_results_render(tmp_path, results):
+    """A results.json from before schema 2: no tool, calibration, cgroup CPU, labels or scenarios."""
+    results["schema_version"] = 1
+    del results["scenarios"], results["calibration"]
+    results["runs"] = [r for r in results["runs"] if r["tool"] == "locust"]
+    for run in results["runs"]:
+        for key in ("tool", "cpu_us_per_request", "cpu_busy"):
+            del run[key]
+        for key in ("tool", "ceiling_rps", "headroom"):
+            del run["generator"][key]
+    for t in results["topologies"].values():
+        for key in ("label", "idle_cpu_pct", "upstream", "nginx_cpus"):
+            t.pop(key, None)
+    md = render_markdown(build(write_run_dir(tmp_path / "v1", results), with_charts=False))
+    assert "No generator calibration in this run" in md
+    assert "Proxy tax, equal CPU budget: 85.0%" in md
+    assert "Nginx CPU per request, share of the app's: not measured" in md
 
 
 def test_html_escapes_untrusted_text(run_dir, results):
@@ -50,39 +118,21 @@ def test_html_escapes_untrusted_text(run_dir, results):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_markdown_has_the_tables(run_dir):
-    md = write_report(run_dir)["markdown"].read_text()
-    assert "| Check | Formula | Measured | Target | Status | Caveat |" in md
-    assert (
-        "| 3 | gunicorn | 3 | 1,000.0 | 10.0 | 990.0–1,010.0 | 90.0 | 190.0 | 280.0 | 0 | 95.0 | — | 40.0 | no |  |"
-        in md
-    )
-    assert "| — | nginx-granian | 3 | 1,500.0 |" in md
-    assert (
-        "| Middleware cost | `1 − RPS(gunicorn, api-json) / RPS(gunicorn-nomw, api-json)` | 4.8% | <= 10% | met |  |"
-        in md
-    )
-    assert (
-        "| worker-kill | nginx-uvicorn | 40 | 502×40 | — | 75% | 0 | recovery <= 5 s | not met "
-        "| worker not replaced |" in md
-    )
-    assert "![Median RPS per topology, one panel per scenario](charts/throughput.png)" in md
-    # every table row has the same number of cells as its header
-    for block in re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.MULTILINE):
-        lines = block.strip().splitlines()
-        counts = {len(re.split(r"(?<!\\)\|", line)) for line in lines}
-        assert len(counts) == 1, lines[0]
-
-
 def test_markdown_escapes_pipes(run_dir, results):
     results["topologies"]["gunicorn"]["description"] = "a | b"
     (run_dir / "results.json").write_text(json.dumps(results))
-    md = write_report(run_dir)["markdown"].read_text()
-    assert "| gunicorn | a \\| b |" in md
+    md = render_markdown(build(run_dir, with_charts=False))
+    assert "| gunicorn | Gunicorn + UvicornWorker | a \\| b |" in md
 
 
 def test_report_lists_csv_mismatches(run_dir):
     edit_csv(run_dir, PREFIX, "Failure Count", "7")
-    html = write_report(run_dir)["html"].read_text()
-    assert "48 runs, 1 mismatch(es)" in html
+    html = render_html(build(run_dir, with_charts=False))
+    assert "1 mismatch(es)" in html
     assert "gunicorn/api-json/capacity-r1: failures 0 != CSV Failure Count 7" in html
+
+
+def test_every_run_is_listed_with_its_limits(html, md):
+    assert html.index('id="runs"') > html.index('id="charts"')
+    assert "| nginx-uvicorn | api-json | capacity | locust | 1 |" in md and "| latency-bound |" in md
+    assert "generator-bound (locust saturated)" in md

@@ -16,4 +16,4 @@ def item_repository(request: Request) -> ItemRepository:
 
 
 def item_service(request: Request) -> ItemService:
-    return ItemService(request.app.state.items)
+    return ItemService(request.app.state.items, request.app.state.settings.idempotency_ttl_s)

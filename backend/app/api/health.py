@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from app import logging as app_logging
 from app.api.deps import app_settings, item_repository
 from app.runtime import server_info
 from app.schemas import Health, Ready
@@ -26,6 +27,7 @@ async def health(request: Request, settings: Annotated[Settings, Depends(app_set
         reload=info.reload,
         client=request.client.host if request.client else None,
         scheme=request.url.scheme,
+        log_lines_dropped=app_logging.dropped_lines(),
     )
 
 

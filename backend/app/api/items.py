@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from app.api.deps import item_service
-from app.schemas import Item, ItemIn, ItemPage
+from app.schemas import Item, ItemIn, ItemPage, Problem
+from app.services.idempotency import MAX_KEY_LENGTH, request_for
 from app.services.items import ItemService
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -14,15 +15,32 @@ Service = Annotated[ItemService, Depends(item_service)]
 ItemId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-@router.post("", response_model=Item, status_code=status.HTTP_201_CREATED)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        description=f"Makes a retried create safe: 1-{MAX_KEY_LENGTH} characters of A-Z a-z 0-9 . _ : -, as a"
+        ' Structured Field string (`"key"`) or bare. Remembered for APP_IDEMPOTENCY_TTL_S (24 h).',
+        json_schema_extra={"pattern": rf'^"?[A-Za-z0-9._:-]{{1,{MAX_KEY_LENGTH}}}"?$'},
+    ),
+]
+
+
+@router.post(
+    "",
+    response_model=Item,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": Item, "description": "A retried create (same Idempotency-Key and body): the first item"},
+        400: {"model": Problem, "description": "The Idempotency-Key is malformed",
+              "content": {"application/problem+json": {}}},
+        422: {"description": "The body is invalid, or the Idempotency-Key was used with another body"},
+    },
+)  # fmt: skip
 async def create_item(
-    data: ItemIn,
-    service: Service,
-    response: Response,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")] = None,
+    data: ItemIn, service: Service, response: Response, idempotency_key: IdempotencyKey = None
 ) -> Item:
     """Create an item. With an `Idempotency-Key` header a retried create returns the first item (200)."""
-    item, created = await service.create(data, idempotency_key)
+    item, created = await service.create(data, request_for(idempotency_key, data))
     if not created:
         response.status_code = status.HTTP_200_OK
     return item

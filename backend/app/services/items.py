@@ -1,6 +1,7 @@
 """Item rules: what a page is, what missing means."""
 
 from app.schemas import Item, ItemIn, ItemPage
+from app.services.idempotency import IdempotentRequest
 from app.store.items import ItemRepository
 
 
@@ -11,11 +12,12 @@ class ItemNotFound(LookupError):
 
 
 class ItemService:
-    def __init__(self, repository: ItemRepository) -> None:
+    def __init__(self, repository: ItemRepository, idempotency_ttl_s: float = 24 * 3600) -> None:
         self._repo = repository
+        self._ttl_s = idempotency_ttl_s
 
-    async def create(self, data: ItemIn, idempotency_key: str | None = None) -> tuple[Item, bool]:
-        return await self._repo.add(data, idempotency_key)
+    async def create(self, data: ItemIn, idem: IdempotentRequest | None = None) -> tuple[Item, bool]:
+        return await self._repo.add(data, idem, self._ttl_s)
 
     async def get(self, item_id: int) -> Item:
         item = await self._repo.get(item_id)

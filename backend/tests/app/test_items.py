@@ -64,9 +64,13 @@ def test_bad_paging_is_422(client, params):
     assert client.get("/api/items", params=params).status_code == 422
 
 
-def test_bad_idempotency_key_is_422(client):
-    r = client.post("/api/items", json={"name": "x"}, headers={"Idempotency-Key": "bad key!"})
-    assert r.status_code == 422
+@pytest.mark.parametrize("key", ["bad key!", "k" * 129, '""', "", "caf\u00e9".encode(), '"a"b"'])
+def test_malformed_idempotency_key_is_400_and_creates_nothing(client, key):
+    r = client.post("/api/items", json={"name": "x"}, headers={"Idempotency-Key": key})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["status"] == 400 and "Idempotency-Key" in r.json()["detail"]
+    assert client.get("/api/items").json()["items"] == []
 
 
 @pytest.mark.parametrize(

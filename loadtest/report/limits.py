@@ -1,0 +1,121 @@
+"""What limited a measurement: the load generator, latency, or the number of repetitions.
+
+Thresholds live here and only here:
+
+* **generator-bound**: the generator was saturated, or the run reached more than
+  ``GENERATOR_SHARE`` (70%) of the generator's calibrated ceiling (headroom below 1/0.7):
+  the server's figure is a lower bound, never a verdict;
+* **latency-bound**: app, Nginx and generator were all below ``BUSY_MAX`` (85%) of their CPU
+  sets: no resource was saturated, so a closed loop measured round trips, not capacity.
+
+CPU figures come from cgroup ``cpu.stat`` deltas (``cpu_us_per_request``, ``cpu_busy``) where
+the run has them, else from the ``docker stats`` averages of older results.
+"""
+
+from loadtest.results.schema import Run
+
+GENERATOR_SHARE = 0.70
+HEADROOM_MIN = 1 / GENERATOR_SHARE
+BUSY_MAX = 0.85
+IDLE_CPU_MAX_PCT = 2.0  # % of one core while idle
+ROLES = ("app", "nginx", "generator")
+
+GENERATOR_BOUND = "generator-bound"
+LATENCY_BOUND = "latency-bound"
+
+
+def tool(run: Run) -> str:
+    return run.get("tool") or run["generator"].get("tool") or "locust"
+
+
+def headroom(run: Run) -> float | None:
+    """Calibrated ceiling / achieved RPS (None without a calibration)."""
+    gen = run["generator"]
+    if gen.get("headroom") is not None:
+        return float(gen["headroom"])
+    ceiling = gen.get("ceiling_rps")
+    return ceiling / run["rps"] if ceiling and run["rps"] else None
+
+
+def generator_bound(run: Run) -> bool:
+    room = headroom(run)
+    return bool(run["generator"]["saturated"]) or (room is not None and room < HEADROOM_MIN)
+
+
+def generator_reason(run: Run) -> str:
+    room = headroom(run)
+    if room is not None and room < HEADROOM_MIN:
+        return f"{tool(run)} at {1 / room:.0%} of its calibrated ceiling (headroom ×{room:.2f})"
+    return f"{tool(run)} saturated"
+
+
+def busy(run: Run) -> dict[str, float]:
+    return {role: float(v) for role, v in (run.get("cpu_busy") or {}).items() if v is not None}
+
+
+def latency_bound(run: Run) -> bool:
+    """No resource saturated: every measured CPU set (app and generator at least) below BUSY_MAX."""
+    shares = busy(run)
+    if "app" not in shares or "generator" not in shares or generator_bound(run):
+        return False
+    return all(v < BUSY_MAX for v in shares.values())
+
+
+def likely_cause(run: Run, users: int | None) -> str:
+    """Why a closed loop stayed below every CPU's capacity, from Little's law (users = rps × latency)."""
+    shares = ", ".join(f"{role} {share:.0%}" for role, share in busy(run).items())
+    avg_ms = run["latency_ms"]["avg"]
+    if users and avg_ms > 0:
+        loop = users / (avg_ms / 1000)
+        if run["rps"] and abs(loop / run["rps"] - 1) < 0.25:
+            return (
+                f"no CPU saturated ({shares}): {users} users × {avg_ms:.1f} ms per round trip allow "
+                f"≈ {loop:,.0f} req/s; the time goes to waiting (network hops, the endpoint's own waits), "
+                f"so more users, not more CPU, would raise it"
+            )
+    return f"no CPU saturated ({shares}): time spent outside the measured CPUs (kernel, network, waits)"
+
+
+def us_per_request(run: Run, role: str) -> float | None:
+    value = (run.get("cpu_us_per_request") or {}).get(role)
+    return float(value) if value is not None else None
+
+
+def container_role(service: str) -> str:
+    """Classify a compose service as "nginx", "generator" or "app"."""
+    name = service.lower()
+    if "nginx" in name:
+        return "nginx"
+    if "locust" in name or "generator" in name or "loadgen" in name or "wrk" in name:
+        return "generator"
+    return "app"
+
+
+def cpu_pct(run: Run, role: str) -> float | None:
+    """% of one core: cgroup µs/request × RPS where present, else the docker-stats average."""
+    us = us_per_request(run, role)
+    if us is not None:
+        return us * run["rps"] / 10_000
+    if role == "generator":
+        return run["generator"]["cpu_pct_avg"]
+    values = [c["cpu_pct_avg"] for name, c in run["containers"].items() if container_role(name) == role]
+    return sum(values) if values else None
+
+
+def mem_mb(run: Run, role: str) -> float | None:
+    values = [c["mem_mb_avg"] for name, c in run["containers"].items() if container_role(name) == role]
+    return sum(values) if values else None
+
+
+def cpu_source(run: Run) -> str:
+    return "cgroup" if run.get("cpu_us_per_request") else "docker stats"
+
+
+def run_labels(run: Run) -> list[str]:
+    """Every limit that applies to one run (empty: a clean measurement)."""
+    labels = []
+    if generator_bound(run):
+        labels.append(f"{GENERATOR_BOUND} ({generator_reason(run)})")
+    if run["mode"] == "capacity" and latency_bound(run):
+        labels.append(LATENCY_BOUND)
+    return labels

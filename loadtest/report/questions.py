@@ -1,0 +1,38 @@
+"""The questions the report answers, and the topology pairs that answer them.
+
+These are the only topology names the report knows: a topology not named here still gets
+its table rows, charts and label (from results.json), just no pairwise question.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Question:
+    a: str
+    b: str
+    key: str  # the card this pair feeds
+    text: str
+
+
+GUNICORN, NGINX, WORKERS, ALTERNATIVES, MIDDLEWARE, STATIC = (
+    "gunicorn", "nginx", "workers", "alternatives", "middleware", "static",
+)  # fmt: skip
+
+QUESTIONS = [
+    Question("nginx-gunicorn", "nginx-uvicorn", GUNICORN, "Do I need Gunicorn? (behind Nginx)"),
+    Question("gunicorn", "uvicorn", GUNICORN, "Do I need Gunicorn? (no Nginx)"),
+    Question("nginx-gunicorn", "gunicorn", NGINX, "Do I need Nginx? (proxy tax)"),
+    Question("nginx-uvicorn", "nginx-uvicorn-1", WORKERS, "Do several workers help?"),
+    Question("nginx-gunicorn-asgi", "nginx-gunicorn", ALTERNATIVES, "Gunicorn's own asgi worker vs UvicornWorker"),
+    Question("nginx-granian", "nginx-gunicorn", ALTERNATIVES, "Granian vs Gunicorn + UvicornWorker"),
+    Question("gunicorn", "gunicorn-nomw", MIDDLEWARE, "What does the middleware cost?"),
+]
+
+# Topologies and scenarios the overhead ratios need.
+API_SCENARIO = "api-json"
+STATIC_SCENARIO = "static"
+DIRECT = "gunicorn"
+PROXIED = "nginx-gunicorn"
+NO_MIDDLEWARE = "gunicorn-nomw"
+RAW_ASGI = "gunicorn-raw"
