@@ -43,6 +43,8 @@ certs: ## make a local CA and a server certificate (kept while valid)
 
 images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
 	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build \
+	  && DOCKER_BUILDKIT=0 docker build --quiet --target compare --tag apibundle/backend-compare:$${BUNDLE_TAG:-latest} \
+	     --build-arg PYTHON_IMAGE="$$PYTHON_IMAGE" --build-arg PIP_NO_INDEX="$$PIP_NO_INDEX" backend \
 	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator build
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
@@ -89,6 +91,7 @@ test: lint reports ## all tests: lint, unit, then container tests against real i
 
 lock: ## re-pin the Python dependencies (needs uv)
 	cd backend && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
+	cd backend && uv pip compile --universal --python-version 3.11 -q requirements-compare.in -o requirements-compare.txt
 	cd loadtest && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 

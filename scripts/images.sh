@@ -39,11 +39,13 @@ debootstrap_image() {
   rm -rf "$root" "$root.log"
 }
 
-# wheelhouse DIR REQUIREMENTS: every pinned wheel for the image's Python, downloaded on the host.
+# wheelhouse DIR REQUIREMENTS...: every pinned wheel for the image's Python, downloaded on the host.
 wheelhouse() {
-  local dir=$1 req=$2 stamp
+  local dir=$1 stamp req reqs=()
+  shift
+  for req in "$@"; do reqs+=(-r "$req"); done
   stamp="$dir/.requirements.sha256"
-  if [ -f "$stamp" ] && sha256sum --status -c "$stamp" 2>/dev/null; then return 0; fi
+  if [ -f "$stamp" ] && [ "$(wc -l <"$stamp")" -eq $# ] && sha256sum --status -c "$stamp" 2>/dev/null; then return 0; fi
   log "downloading wheels for Python $IMAGE_PYTHON_VERSION into $dir"
   find "$dir" -name '*.whl' -delete 2>/dev/null || true
   mkdir -p "$dir"
@@ -51,8 +53,8 @@ wheelhouse() {
     --python-version "$IMAGE_PYTHON_VERSION" --implementation cp --abi "cp${IMAGE_PYTHON_VERSION/./}" --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform manylinux_2_31_x86_64 --platform manylinux_2_34_x86_64 --platform linux_x86_64 --platform any \
-    -r "$req" 2> >(grep -v "^WARNING: Location" >&2)
-  sha256sum "$req" >"$stamp"
+    "${reqs[@]}" 2> >(grep -v "^WARNING: Location" >&2)
+  sha256sum "$@" >"$stamp"
 }
 
 # resolve OFFICIAL LOCAL PACKAGES: which base image to build from.
@@ -75,7 +77,7 @@ if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
   # its local base carries it. (On the official image the Dockerfile installs it with apt.)
   loadtest_image=$LOCAL_LOADTEST_IMAGE
   debootstrap_image "$loadtest_image" python3,python3-venv,ca-certificates,wrk
-  wheelhouse backend/wheelhouse backend/requirements.txt
+  wheelhouse backend/wheelhouse backend/requirements.txt backend/requirements-compare.txt
   wheelhouse loadtest/wheelhouse loadtest/requirements.txt
   pip_no_index=1
 else

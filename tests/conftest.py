@@ -1,4 +1,5 @@
-"""Container tests: the real images, started by testcontainers' DockerCompose.
+"""The container suite: the real images, started by testcontainers' DockerCompose
+(loadtest/stack.py). Unit tests live next to their code, in backend/tests and loadtest/tests.
 
 Each stack gets its own compose project name, free host ports and its own certificates, so
 a bundle left running by `make up` is never touched. In CI (CI=true) a missing Docker engine

@@ -12,15 +12,15 @@ same targets except where this version of Uvicorn is known not to:
 
 import pytest
 
-from loadtest.resilience.faults import FAULTS, TOPOLOGIES
-from loadtest.resilience.matrix import run_one
+from loadtest.resilience.faults import FAULTS
+from loadtest.resilience.matrix import TOPOLOGIES, run_one
 
 pytestmark = pytest.mark.containers
 
 NOT_MET_BY_DESIGN = {("hung-worker", "uvicorn")}
 SHUTDOWN_RACE = {("reload", "uvicorn"), ("recycling", "uvicorn")}
 RACE_MAX_502 = 3
-_DECIDING = ("failed_requests", "error_codes", "notes", "lost_items", "duplicated_items", "integrity")
+_DECIDING = ("failed_requests", "error_codes", "in_flight", "notes", "lost_items", "duplicated_items", "integrity")
 
 
 def met_but_for_the_shutdown_race(fault, result) -> bool:
@@ -32,7 +32,7 @@ def met_but_for_the_shutdown_race(fault, result) -> bool:
 @pytest.mark.parametrize("server", list(TOPOLOGIES))
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 def test_fault(fault, server, certs, tmp_path):
-    result = run_one(fault, server, long=False, certs=certs, workdir=tmp_path)
+    result = run_one(fault, server, full_length=False, certs=certs, workdir=tmp_path)
     # The fields that decide first: CI output truncates long assertion messages.
     why = {k: result.get(k) for k in _DECIDING} | {"result": result}
     if (fault.name, server) in SHUTDOWN_RACE:

@@ -5,6 +5,7 @@ chosen server (exec), which becomes PID 1's child-free successor and receives si
 """
 
 import os
+import socket
 import sys
 from typing import get_args
 
@@ -26,10 +27,19 @@ def gunicorn_asgi(s: ServerSettings) -> list[str]:
     return ["gunicorn", "--config", GUNICORN_CONF, "--worker-class", "asgi"]
 
 
+def app_factory(s: ServerSettings) -> str:
+    """The factory to serve: behind servers/unixpeer.py when the app serves a unix socket."""
+    return "servers.unixpeer:create_app" if s.socket_path else s.app
+
+
+def bind(s: ServerSettings) -> list[str]:
+    """Uvicorn and Granian bind one address: the unix socket when there is one, else TCP."""
+    return ["--uds", s.socket_path] if s.socket_path else ["--host", s.host, "--port", str(s.port)]
+
+
 def uvicorn(s: ServerSettings) -> list[str]:
     argv = [
-        "uvicorn", s.app, "--factory",
-        "--host", s.host, "--port", str(s.port),
+        "uvicorn", app_factory(s), "--factory", *bind(s),
         "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips),
         "--timeout-keep-alive", str(s.keepalive),
         "--timeout-graceful-shutdown", str(s.graceful_timeout),
@@ -45,13 +55,29 @@ def uvicorn(s: ServerSettings) -> list[str]:
 
 def granian(s: ServerSettings) -> list[str]:
     return [
-        "granian", "--interface", "asgi", "--factory", s.app,
-        "--host", s.host, "--port", str(s.port),
+        "granian", "--interface", "asgi", "--factory", app_factory(s), *bind(s),
         "--workers", str(worker_count(s.web_concurrency, s.max_workers)),
         "--http", "1", "--respawn-failed-workers",
         "--workers-kill-timeout", str(s.graceful_timeout),
         "--log-level", s.log_level,
     ]  # fmt: skip
+
+
+def claim_socket(path: str) -> None:
+    """Refuse to take over a unix socket another live server answers on (two app containers on
+    one volume would silently replace each other's); remove a stale one (a crash or a restart
+    leaves it in the volume, and `uvicorn --uds` will not bind over it)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.exists(path):
+        return
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(path)
+        except OSError:
+            os.unlink(path)
+            return
+    sys.exit(f"{path} is served by another process: several app replicas need APP_UPSTREAM=tcp")
 
 
 COMMANDS = {"gunicorn": gunicorn, "uvicorn": uvicorn, "gunicorn-asgi": gunicorn_asgi, "granian": granian}
@@ -65,6 +91,8 @@ def main(argv: list[str]) -> None:
             del os.environ[name]  # "unset", as the settings read it; Gunicorn would fail on ""
     settings = ServerSettings()
     migrate(get_settings().database_path)
+    if settings.socket_path:
+        claim_socket(settings.socket_path)
     command = COMMANDS[argv[0]](settings)
     os.environ["SERVER_RELOAD"] = "true" if settings.reload and argv[0] == "uvicorn" else "false"
     print(f"exec: {' '.join(command)}", file=sys.stderr, flush=True)

@@ -10,8 +10,11 @@ from servers.workers import worker_count
 
 _s = ServerSettings()
 
-wsgi_app = f"{_s.app}()"  # an app factory, called once per worker
-bind = [f"{_s.host}:{_s.port}"]
+# An app factory, called once per worker. With a unix socket (servers/unixpeer.py) the app is
+# wrapped so Nginx's X-Forwarded-* headers count on it: a socket peer has no address to trust.
+wsgi_app = "servers.unixpeer:create_app()" if _s.socket_path else f"{_s.app}()"
+# TCP always (direct clients, diagnostics), and the unix socket Nginx uses when there is one.
+bind = [f"{_s.host}:{_s.port}"] + ([f"unix:{_s.socket_path}"] if _s.socket_path else [])
 workers = worker_count(_s.web_concurrency, _s.max_workers)
 worker_class = "servers.draining.DrainingUvicornWorker"
 

@@ -21,6 +21,13 @@ class ServerSettings(BaseSettings):
     app: str = Field(default="app.main:create_app", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
+    # How Nginx reaches this app: "unix" = a unix socket in a volume shared with Nginx (same
+    # host, one app container: cheaper per request than TCP), "tcp" = host:port. Nginx's
+    # entrypoint decides the same way from APP_UPSTREAM and APP_REPLICAS (compose passes both
+    # to both sides): several replicas share the volume but not a socket, so they use TCP.
+    upstream: Literal["tcp", "unix"] = "tcp"
+    replicas: int = Field(default=1, ge=1, le=256)
+    uds: str = Field(default="/run/app/app.sock", pattern=r"^/[\w./-]+$", max_length=100)
     # The de-facto standard names, as Gunicorn and the official images read them.
     web_concurrency: int | None = Field(default=None, ge=1, le=256, validation_alias=AliasChoices("WEB_CONCURRENCY"))
     max_workers: int | None = Field(default=None, ge=1, le=256, validation_alias=AliasChoices("MAX_WORKERS"))
@@ -34,3 +41,9 @@ class ServerSettings(BaseSettings):
     reload: bool = False
     reload_dir: str = "/srv/backend/app"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def socket_path(self) -> str | None:
+        """The unix socket to serve on (besides TCP, where the server can bind both), or None.
+        servers/healthcheck.py repeats this rule without pydantic (it must stay cheap)."""
+        return self.uds if self.upstream == "unix" and self.replicas == 1 else None

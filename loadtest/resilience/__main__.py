@@ -1,4 +1,4 @@
-"""`make resilience`: every fault against Gunicorn and direct Uvicorn, long versions, then a
+"""`make resilience`: every fault against Gunicorn and direct Uvicorn, full-length versions, then a
 report with the resilience table (``python -m loadtest.resilience``; SHORT=1 for CI's version)."""
 
 import json
@@ -19,14 +19,16 @@ SETTINGS = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 
 
 
 def main() -> int:
-    long = os.environ.get("SHORT", "") not in {"1", "true", "yes"}
+    full_length = os.environ.get("SHORT", "") not in {"1", "true", "yes"}
     reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = reports / run_id
     run_dir.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as work:
-        entries = run_all(long, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True))
-    doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not long}, {}, MEASUREMENT_PATH))
+        entries = run_all(
+            full_length, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True)
+        )
+    doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
     from loadtest.report import write_report

@@ -18,6 +18,7 @@ class Outcome:
     status: int | None  # None: no HTTP answer at all (connection reset, timeout)
     error: str | None = None
     item: tuple[int, str] | None = None  # (id, name) of a created item
+    worker_pid: int | None = None  # the worker that answered, where the response says (json)
 
     @property
     def ok(self) -> bool:
@@ -29,7 +30,8 @@ class Outcome:
 
 
 class LoadDriver:
-    """``threads`` clients in a closed loop over a mix of reads, JSON calls and creates.
+    """``threads`` clients in a closed loop over a mix of reads, JSON calls and creates. The JSON
+    call is /api/health, whose answer names the worker that served it.
 
     Each client keeps its connection alive, like a real client pool. ``pause`` slows each
     client down (seconds between requests); ``burst`` = (requests, gap_s) sends bursts
@@ -52,7 +54,7 @@ class LoadDriver:
 
     def _one(self, client: httpx.Client, kind: str) -> Outcome:
         t0 = time.monotonic()
-        item, name = None, None
+        item, name, pid = None, None, None
         try:
             if kind == "create":
                 name = f"res-{uuid.uuid4().hex}"
@@ -61,12 +63,13 @@ class LoadDriver:
                 r = client.get(f"/api/items/{random.choice(self._known_ids)}")
             else:
                 kind = "json"
-                r = client.get("/api/work/json")
+                r = client.get("/api/health")
+                pid = r.json().get("worker_pid") if r.status_code == 200 else None
             if kind == "create" and r.status_code in (200, 201):  # 200: a replayed create
                 item = (r.json()["id"], name)
                 with self._lock:
                     self._known_ids.append(item[0])
-            return Outcome(t0, time.monotonic(), kind, r.status_code, None, item)
+            return Outcome(t0, time.monotonic(), kind, r.status_code, None, item, pid)
         except httpx.HTTPError as exc:
             return Outcome(t0, time.monotonic(), kind, None, type(exc).__name__)
 

@@ -5,16 +5,18 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from loadtest.resilience.faults import FAULTS, TOPOLOGIES, Fault
+from loadtest.resilience.faults import FAULTS, Fault
 from loadtest.results.paths import ROOT
 from loadtest.stack import Bundle
 
 # The load comes from one address (the host, through the published loopback port): exempt from
 # the /api rate limit with the load test's own list, or the fault runs would measure 429s.
 RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
+# Every fault runs against each of these (APP_SERVER values of the bundle).
+TOPOLOGIES = {"gunicorn": "Gunicorn + UvicornWorker", "uvicorn": "uvicorn --workers N"}
 
 
-def stack_for(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -> Bundle:
+def stack_for(fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path) -> Bundle:
     reports = workdir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     env = {
@@ -23,7 +25,7 @@ def stack_for(fault: Fault, server: str, long: bool, certs: Path, workdir: Path)
         "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
         "APP_CPUS": "1",  # two workers on one CPU each side: the same budget for both topologies
         "WEB_CONCURRENCY": "2",
-        **fault.env(long),
+        **fault.env(full_length),
     }
     return Bundle(
         root=ROOT,
@@ -36,11 +38,11 @@ def stack_for(fault: Fault, server: str, long: bool, certs: Path, workdir: Path)
     )
 
 
-def run_one(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -> dict:
-    stack = stack_for(fault, server, long, certs, workdir)
+def run_one(fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path) -> dict:
+    stack = stack_for(fault, server, full_length, certs, workdir)
     stack.start()
     try:
-        result = fault.run(stack, long)
+        result = fault.run(stack, full_length)
         if os.environ.get("RESILIENCE_DEBUG"):
             print("\n".join(line for line in stack.logs("nginx").splitlines() if '"status":2' not in line))
     finally:
@@ -48,10 +50,10 @@ def run_one(fault: Fault, server: str, long: bool, certs: Path, workdir: Path) -
     return {"scenario": fault.name, "title": fault.title, "topology": server, "target": fault.target, **result}
 
 
-def run_all(long: bool, certs: Path, workdir: Path, progress: Callable[[str], None] = print) -> list[dict]:
+def run_all(full_length: bool, certs: Path, workdir: Path, progress: Callable[[str], None] = print) -> list[dict]:
     results = []
     for fault in FAULTS:
         for server in TOPOLOGIES:
             progress(f"resilience: {fault.name} on {server}")
-            results.append(run_one(fault, server, long, certs, workdir / f"{fault.name}-{server}"))
+            results.append(run_one(fault, server, full_length, certs, workdir / f"{fault.name}-{server}"))
     return results

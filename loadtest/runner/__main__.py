@@ -1,7 +1,9 @@
 """`make loadtest`: ``python -m loadtest.runner`` (knobs from the environment, see settings.py).
 
-For each topology, nothing else running: up -> healthy -> verify -> per scenario: warm-up
-(discarded), REPEAT capacity runs, fixed-rate runs -> down. Then the fault runs (unless QUICK),
+First each generator's ceiling (calibration.py). Then REPEAT rounds, interleaved: in each round
+every topology in turn, nothing else running: up -> healthy -> (first round: verify, idle CPU)
+-> per scenario: warm-up (discarded), one Locust capacity run, one wrk capacity run where wrk
+applies, this round's share of the fixed-rate runs -> down. Then the fault runs (unless QUICK),
 results.json and the report.
 """
 
@@ -20,16 +22,18 @@ from loadtest.resilience.matrix import run_all
 from loadtest.results import manifest
 from loadtest.results.paths import ROOT, certs_dir, reports_dir
 from loadtest.results.schema import new_document
-from loadtest.runner import cpus, generator, scenarios, topologies
+from loadtest.runner import calibration, cpus, generator, rounds, scenarios, topologies
 from loadtest.runner.generator import RunSpec
+from loadtest.runner.generators import wrk
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
 from loadtest.runner.topologies import GENERATOR, Topology
 from loadtest.stack import Stack
 
 MEASUREMENT_PATH = (
-    "Locust in a container on the same Docker bridge network as the system under test "
-    "(container to container); no port published on the host is in the measured path"
+    "Locust and wrk in a container on the same Docker bridge network as the system under test "
+    "(container to container); no port published on the host is in the measured path; "
+    "CPU per request from cumulative cgroup CPU counters"
 )
 console = Console(stderr=True)
 
@@ -44,13 +48,16 @@ class Matrix:
         self.plan = cpus.plan(s.cpus)
         self.workers = s.workers or len(self.plan.sut)
         self.locust_workers = s.locust_workers or len(self.plan.generator)
+        self.wrk_duration = s.wrk_duration or s.duration
         self.env = {
             "SUT_CPUSET": self.plan.sut_cpuset, "GENERATOR_CPUSET": self.plan.generator_cpuset,
             "WORKERS": str(self.workers), "RUN_DIR": str(run_dir),
             "RUN_UID": str(os.getuid()), "RUN_GID": str(os.getgid()),
             "CERTS_DIR": os.environ.get("CERTS_DIR", str(certs_dir() / "live")),
         }  # fmt: skip
-        self.reference_capacity: dict[str, float] = {}  # scenario -> the reference topology's median RPS
+        self.reference_capacity: dict[str, list[float]] = {}  # scenario -> the reference's Locust RPS so far
+        self.calibration: dict[str, dict] = {}
+        self.broken: set[str] = set()  # topologies that failed verification or did not come up
         self.commands: list[str] = []
         self.failed = False
         self.status = lambda text: None  # progress hooks, set by run()
@@ -59,6 +66,7 @@ class Matrix:
             run_dir.name, manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
         )
         self.results["scenarios"] = scenarios.catalogue()
+        self.results["calibration"] = {}
 
     def _settings_doc(self) -> dict:
         s = self.s
@@ -66,7 +74,9 @@ class Matrix:
             "users": s.users, "duration_s": s.duration, "warmup_s": s.warmup, "repeat": s.repeat,
             "fractions": s.fractions, "workers": self.workers, "app_cpus": self.plan.sut_cpuset,
             "sut_cpus": len(self.plan.sut), "locust_workers": self.locust_workers, "quick": s.quick,
-            "cpus_shared": self.plan.shared,
+            "cpus_shared": self.plan.shared, "interleaved": True, "rounds": s.repeat, "wrk": s.wrk,
+            "wrk_duration_s": self.wrk_duration, "calibration_s": s.calibration_s, "idle_s": s.idle_s,
+            "locust_rounds": s.locust_rounds,
         }  # fmt: skip
 
     def _cpusets(self) -> dict:
@@ -76,45 +86,104 @@ class Matrix:
         pairs = [(t, [sc for sc in self.scenarios if scenarios.applies(sc, t)]) for t in self.topologies]
         return [(t, scs) for t, scs in pairs if scs]
 
-    def runs_per_scenario(self) -> int:
-        return (1 if self.s.warmup else 0) + self.s.repeat + len(self.s.fractions)
+    def wrk_applies(self, sc: Scenario) -> bool:
+        return self.s.wrk and wrk.paths_for(sc.name) is not None
 
-    def _spec(self, sc, mode, rep, duration, fraction=None, target=None) -> RunSpec:
+    def visits(self) -> list[rounds.Visit]:
+        return rounds.plan(self.work(), self.s.repeat, self.s.fractions)
+
+    def locust_capacity(self, sc: Scenario, r: int) -> bool:
+        """Locust measures capacity in every round, except where wrk does too: then only in the
+        first LOCUST_ROUNDS rounds (QUICK: one), for the side-by-side figure."""
+        return not self.wrk_applies(sc) or self.s.locust_rounds is None or r <= self.s.locust_rounds
+
+    def runs_in(self, visit: rounds.Visit) -> int:
+        return sum(
+            (1 if self.s.warmup else 0) + self.locust_capacity(sc, visit.round) + self.wrk_applies(sc)
+            + len(visit.fractions)
+            for sc in visit.scenarios
+        )  # fmt: skip
+
+    def _spec(self, sc, mode, rep, duration, fraction=None, target=None, tool="locust") -> RunSpec:
         return RunSpec(
-            sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target
-        )
+            sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target,
+            tool, len(self.plan.sut),
+        )  # fmt: skip
 
     def _measure(self, stack: Stack, topology: Topology, spec: RunSpec) -> dict:
-        run = generator.run(stack, topology, spec, self.run_dir / "raw")
+        ceiling = calibration.ceiling(self.calibration, spec.tool, topology.target)
+        run = generator.run(stack, topology, spec, self.run_dir / "raw", ceiling)
         if spec.mode != "warmup":
             self.results["runs"].append(run)
         self.step()
         return run
 
-    def run_topology(self, topology: Topology, mine: list[Scenario]) -> None:
-        self.results["topologies"][topology.name] = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
-        stack = self.stack(topology)
-        stack.stop()  # nothing from an earlier, interrupted run
+    def calibrate(self) -> None:
+        """Each generator's ceiling, on Nginx alone (compose/loadtest/calibration.yml)."""
+        project = f"{self.s.loadtest_project}-calibration"
+        env_file = self.run_dir / "compose" / "calibration.env"
+        stack = Stack(ROOT, project, [GENERATOR, calibration.CALIBRATION_FILE], self.env, env_file)
+        tools = calibration.TOOLS if self.s.wrk else ("locust",)
+        cal = calibration.Calibrator(
+            stack, self.run_dir / "raw", self.s.calibration_s, self.s.users, len(self.plan.generator),
+            self.locust_workers, self.status,
+        )  # fmt: skip
         try:
-            self.status(f"[bold]{topology.name}[/]: starting")
+            self.calibration = cal.run(tools)
+        except RuntimeError as exc:  # measured runs still go ahead, without ceilings
+            console.print(f"[red]calibration failed, runs will have no ceiling: {exc}")
+            self.failed = True
+        finally:
+            self.commands.extend(c for c in stack.commands if c not in self.commands)
+        self.results["calibration"] = self.calibration
+        for k, e in self.calibration.items():
+            console.print(f"ceiling {k}: {e['rps']:,.0f} req/s (generator CPU {e['generator_cpu_pct']:.0f}%)")
+
+    def describe(self, topology: Topology) -> dict:
+        doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
+        doc.setdefault("upstream", getattr(topology, "upstream", None) or ("tcp" if topology.nginx else None))
+        doc.setdefault("idle_cpu_pct", {})
+        return doc
+
+    def visit(self, v: rounds.Visit) -> None:
+        topology, mine = v.topology, list(v.scenarios)
+        if topology.name in self.broken:
+            self.step(self.runs_in(v))
+            return
+        if v.verify:
+            self.results["topologies"][topology.name] = self.describe(topology)
+        stack = self.stack(topology)
+        if v.round == 1:
+            stack.stop()  # nothing from an earlier, interrupted run
+        try:
+            self.status(f"[bold]{topology.name}[/] round {v.round}: starting")
             stack.start()
-            verdict = generator.verify(stack, topology, seed=50)
-            self.results["verification"][topology.name] = verdict
-            if not verdict["ok"]:
-                console.print(
-                    f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  "
-                )
-                self.failed = True
-                self.step(len(mine) * self.runs_per_scenario())
+            if v.verify and not self.verify(stack, topology):
+                self.step(self.runs_in(v))
                 return
             for sc in mine:
-                self.run_scenario(stack, topology, sc)
+                self.run_scenario(stack, topology, sc, v)
         except RuntimeError as exc:
-            console.print(f"[red]{topology.name}: {exc}")
+            console.print(f"[red]{topology.name} (round {v.round}): {exc}")
             self.failed = True
+            self.broken.add(topology.name)
         finally:
             stack.stop()
             self.commands.extend(c for c in stack.commands if c not in self.commands)
+
+    def verify(self, stack: Stack, topology: Topology) -> bool:
+        verdict = generator.verify(stack, topology, seed=50)
+        self.results["verification"][topology.name] = verdict
+        if not verdict["ok"]:
+            console.print(f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  ")
+            self.failed = True
+            self.broken.add(topology.name)
+            return False
+        if self.s.idle_s:
+            self.status(f"[bold]{topology.name}[/] idle CPU")
+            idle = generator.idle_cpu_pct(stack, topology, self.s.idle_s)
+            self.results["topologies"][topology.name]["idle_cpu_pct"] = idle
+        return True
 
     def stack(self, topology: Topology) -> Stack:
         """The topology with the generator, as its own compose project; its variables go in a file
@@ -123,33 +192,47 @@ class Matrix:
         env_file = self.run_dir / "compose" / f"{topology.name}.env"
         return Stack(ROOT, project, [GENERATOR, topology.file], self.env, env_file)
 
-    def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario) -> None:
-        s, label = self.s, f"[bold]{topology.name}[/] {sc.name}"
-        if s.warmup:
-            self.status(f"{label} warm-up")
-            self._measure(stack, topology, self._spec(sc, "warmup", 1, s.warmup))
-        capacity = []
-        for rep in range(1, s.repeat + 1):
-            self.status(f"{label} capacity {rep}/{s.repeat}")
-            capacity.append(self._measure(stack, topology, self._spec(sc, "capacity", rep, s.duration))["rps"])
-        own = statistics.median(capacity)
-        if topology.name == topologies.REFERENCE:
-            self.reference_capacity[sc.name] = own
-        base = self.reference_capacity.get(sc.name, own)  # equal offered load for every topology
-        for fraction in s.fractions:
+    def offered_base(self, sc: Scenario, own: float | None) -> float:
+        """The load fixed-rate runs take fractions of: the reference's median Locust capacity so
+        far (equal offered load for every topology), capped below Locust's ceiling."""
+        ref = self.reference_capacity.get(sc.name)
+        base = statistics.median(ref) if ref else own
+        cap = calibration.offered_cap(self.calibration)
+        if base is None:
+            return cap or 0.0
+        return min(base, cap) if cap else base
+
+    def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario, v: rounds.Visit) -> None:
+        s, label = self.s, f"[bold]{topology.name}[/] {sc.name} round {v.round}/{self.s.repeat}"
+        if s.warmup:  # with wrk where it applies: same requests, a fraction of Locust's start-up time
+            tool = "wrk" if self.wrk_applies(sc) else "locust"
+            self.status(f"{label} warm-up ({tool})")
+            self._measure(stack, topology, self._spec(sc, "warmup", v.round, s.warmup, tool=tool))
+        own = None
+        if self.locust_capacity(sc, v.round):
+            self.status(f"{label} capacity (Locust)")
+            own = self._measure(stack, topology, self._spec(sc, "capacity", v.round, s.duration))["rps"]
+            if topology.name == topologies.REFERENCE:
+                self.reference_capacity.setdefault(sc.name, []).append(own)
+        if self.wrk_applies(sc):
+            self.status(f"{label} capacity (wrk)")
+            self._measure(stack, topology, self._spec(sc, "capacity", v.round, self.wrk_duration, tool="wrk"))
+        for fraction in v.fractions:
+            base = self.offered_base(sc, own)
             self.status(f"{label} fixed rate {fraction:.0%}")
             self._measure(stack, topology, self._spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base))
 
     def run(self) -> dict:
         columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("left"), TimeRemainingColumn()]  # fmt: skip
-        work = self.work()
+        visits = self.visits()
         with Progress(*columns, console=console) as progress:
-            task = progress.add_task("starting", total=sum(len(scs) for _, scs in work) * self.runs_per_scenario())
+            task = progress.add_task("starting", total=sum(self.runs_in(v) for v in visits))
             self.status = lambda text: progress.update(task, description=text)
             self.step = lambda n=1: progress.advance(task, n)
-            for topology, mine in work:
-                self.run_topology(topology, mine)
+            self.calibrate()
+            for v in visits:
+                self.visit(v)
         if self.s.resilience if self.s.resilience is not None else not self.s.quick:
             self.results["resilience"] = _resilience()
         self.results["manifest"]["commands"] = [" ".join(["make", "loadtest", *sys.argv[1:]]), *self.commands]

@@ -1,16 +1,15 @@
 """Generator calibration, once per run before the topologies: each generator's ceiling (req/s)
-against the cheapest target there is, an Nginx location answering 204 (compose/calibration.conf),
-over TLS and over plain HTTP, on the same network and CPU sets as the measured runs.
+against the cheapest target there is, an Nginx location answering 204
+(compose/loadtest/calibration.conf), over TLS and over plain HTTP, on the same network and CPU
+sets as the measured runs.
 
 A measured run's headroom is that ceiling over its own throughput; above 70% of the ceiling the
 run measured the generator as much as the server (cost.generator_bound)."""
 
-import os
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,11 +18,16 @@ from loadtest.results.paths import ROOT
 from loadtest.runner import cost
 from loadtest.runner.cgroup import Watch
 from loadtest.runner.generators import locust, wrk
+from loadtest.stack import Stack
 
-CALIBRATION_FILE = ROOT / "compose" / "calibration.yml"
-TARGETS = {"https": "https://nginx:9443", "http": "http://nginx:9080"}  # compose/calibration.conf
+CALIBRATION_FILE = ROOT / "compose" / "loadtest" / "calibration.yml"
+TARGETS = {"https": "https://nginx:9443", "http": "http://nginx:9080"}  # compose/loadtest/calibration.conf
 PATH = "/calibrate"
 TOOLS = ("wrk", "locust")
+FIXED_RATE_SHARE = 0.6  # fixed-rate runs offer at most this share of Locust's ceiling
+# Locust spends its first second spawning users (and --run-time counts it): shorter runs
+# measured a fraction of its real ceiling on this machine.
+LOCUST_MIN_S = 5
 
 
 def key(tool: str, scheme: str) -> str:
@@ -40,10 +44,11 @@ def ceiling(calibration: dict | None, tool: str, target: str) -> float | None:
     return entry["rps"] if entry and entry.get("rps") else None
 
 
-def offered_cap(calibration: dict | None, target: str, share: float = 0.6) -> float | None:
-    """The highest fixed rate to offer through Locust: ``share`` of its ceiling (None: no cap)."""
-    c = ceiling(calibration, "locust", target)
-    return c * share if c else None
+def offered_cap(calibration: dict | None, share: float = FIXED_RATE_SHARE) -> float | None:
+    """The highest fixed rate to offer every topology through Locust: ``share`` of its lowest
+    ceiling over the schemes calibrated (None: not calibrated, no cap)."""
+    ceilings = [e["rps"] for e in (calibration or {}).values() if e.get("tool") == "locust" and e.get("rps")]
+    return round(share * min(ceilings), 1) if ceilings else None
 
 
 def entry(tool: str, scheme: str, target: str, rps: float, generator_cpu_pct: float, duration_s: float) -> dict:
@@ -53,40 +58,28 @@ def entry(tool: str, scheme: str, target: str, rps: float, generator_cpu_pct: fl
     }  # fmt: skip
 
 
+def _pct(watch: Watch, window: tuple[float, float]) -> float:
+    cpu_ns = watch.usage("generator", *window)["cpu_ns"]
+    seconds = window[1] - window[0]
+    return 100.0 * (cpu_ns or 0) / 1e9 / seconds if seconds > 0 else 0.0
+
+
 @dataclass
 class Calibrator:
-    """Nginx alone (compose/calibration.yml) and each generator against it."""
+    """Nginx alone (compose/loadtest/calibration.yml in ``stack``) and each generator against it."""
 
-    base_files: list[Path]  # the generator's compose file(s)
-    project: str
-    env: dict[str, str]
-    raw_dir: Path  # <run dir>/raw
-    out_dir: str = "/out/raw"  # the run's raw dir inside the generator container
+    stack: Stack
+    raw_dir: Path  # <run dir>/raw, mounted at /out/raw in the generator
     duration: int = 5
     connections: int = 64
-    wrk_threads: int = 1
+    generator_cpus: int = 1  # wrk threads
     locust_processes: int = 1
-    generator_cpus: int = 1
-    commands: list[str] = field(default_factory=list)
     status: Callable[[str], None] = lambda text: None
 
-    def compose(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-        files = [a for f in [*self.base_files, CALIBRATION_FILE] for a in ("-f", str(f))]
-        cmd = ["docker", "compose", "-p", self.project, *files, *args]
-        self.commands.append(" ".join(cmd).replace(str(ROOT) + "/", ""))
-        return subprocess.run(
-            cmd, cwd=ROOT, env={**os.environ, **self.env}, capture_output=True, text=True, check=check, timeout=timeout
-        )
-
-    def down(self) -> None:
-        self.compose("--profile", "generator", "down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
-
     def run(self, tools: tuple[str, ...] = TOOLS) -> dict:
-        """Every tool against every scheme; {key: entry}. Failures leave the entry out."""
-        self.down()
-        result = self.compose("up", "--detach", "--wait", "nginx", check=False)
-        if result.returncode != 0:
-            raise RuntimeError(f"calibration Nginx did not come up:\n{result.stderr[-2000:]}")
+        """Every tool against every scheme: {"<tool>/<scheme>": entry}."""
+        self.stack.stop()
+        self.stack.start()
         out: dict[str, dict] = {}
         try:
             for tool in tools:
@@ -96,40 +89,40 @@ class Calibrator:
                     rps, cpu_pct, seconds = measure(base, scheme)
                     out[key(tool, scheme)] = entry(tool, scheme, base + PATH, rps, cpu_pct, seconds)
         finally:
-            self.down()
+            self.stack.stop()
         return out
 
-    def _generator_pct(self, watch: Watch, window: tuple[float, float]) -> float:
-        cpu_ns = watch.usage("generator", *window)["cpu_ns"]
-        seconds = window[1] - window[0]
-        return 100.0 * (cpu_ns or 0) / 1e9 / seconds if seconds > 0 else 0.0
+    def _name(self, tool: str) -> str:
+        return f"{self.stack.project}-{tool}-{uuid.uuid4().hex[:8]}"
 
     def _wrk(self, base: str, scheme: str) -> tuple[float, float, float]:
-        spec = wrk.WrkSpec(base, (PATH,), self.connections, self.duration, self.wrk_threads)
-        name = wrk.container_name(self.project)
+        spec = wrk.WrkSpec(base, (PATH,), self.connections, self.duration, self.generator_cpus)
+        name = self._name("wrk")
         started = time.time()
         with Watch({"generator": name}) as watch:
-            fields, report = wrk.run(self.compose, spec, name, self.raw_dir / "calibration" / f"wrk-{scheme}.txt")
+            fields, report = wrk.run(self.stack.run, spec, name, self.raw_dir / "calibration" / f"wrk-{scheme}.txt")
         window = cost.wrk_window(watch.span("generator"), report["duration_s"], started, time.time())
         if fields["failures"]:
             raise RuntimeError(f"calibration: wrk saw errors over {scheme}: {fields['errors']}")
-        return fields["rps"], self._generator_pct(watch, window), report["duration_s"]
+        return fields["rps"], _pct(watch, window), report["duration_s"]
 
     def _locust(self, base: str, scheme: str) -> tuple[float, float, float]:
         prefix = f"calibration/locust-{scheme}"
-        spec = locust.LocustSpec(base, "calibrate.py", "CalibrateUser", self.connections, self.duration,
-                                 self.locust_processes, f"{self.out_dir}/{prefix}")  # fmt: skip
-        name = f"{self.project}-locust-{uuid.uuid4().hex[:8]}"
+        duration = max(self.duration, LOCUST_MIN_S)
+        spec = locust.LocustSpec(base, "calibrate.py", "CalibrateUser", self.connections, duration,
+                                 self.locust_processes, f"/out/raw/{prefix}")  # fmt: skip
+        name = self._name("locust")
         (self.raw_dir / "calibration").mkdir(parents=True, exist_ok=True)
         started = time.time()
         with Watch({"generator": name}) as watch:
-            result = self.compose(*locust.compose_args(spec, name), check=False, timeout=self.duration + 120)
+            result = self.stack.run(*locust.compose_args(spec, name), check=False, timeout=duration + 120)
         ended = time.time()
-
         local = self.raw_dir / prefix
         try:
             figures = read_csvs(local)
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"calibration: Locust failed over {scheme}: {exc}\n{result.stderr[-2000:]}") from None
+        if figures["failures"]:
+            raise RuntimeError(f"calibration: Locust saw errors over {scheme}: {figures['errors']}")
         window = cost.locust_window(locust.history_timestamps(Path(f"{local}_stats_history.csv")), started, ended)
-        return figures["rps"], self._generator_pct(watch, window), float(self.duration)
+        return figures["rps"], _pct(watch, window), float(duration)

@@ -216,13 +216,14 @@ class Watch:
         if cid in self._api_fallback:
             return _docker_api_cpu(cid)
         value = _first(lambda: _cpu_v1(cid, self._root), lambda: _cpu_v2(cid, self._root))
-        if value is None and not self._root.joinpath("cpuacct", "docker").exists() and not self._v2_visible(cid):
+        if value is None and not self._docker_cgroups_visible():
             self._api_fallback.add(cid)
             return _docker_api_cpu(cid)
         return value
 
-    def _v2_visible(self, cid: str) -> bool:
-        return any(d.exists() for d in _v2_dirs(cid, self._root))
+    def _docker_cgroups_visible(self) -> bool:
+        """Docker's cgroups are readable here (else: Docker Desktop, a remote engine, rootless)."""
+        return any(self._root.joinpath(*p).exists() for p in (("cpuacct", "docker"), ("system.slice",), ("docker",)))
 
     def sample(self) -> None:
         now = time.time()

@@ -22,13 +22,18 @@ def generator_bound(headroom_x: float | None) -> bool:
 
 
 def locust_window(history_ts: list[int], started: float, ended: float) -> tuple[float, float]:
-    """The steady part of a Locust run in host time: Locust's history rows carry whole-second
-    timestamps written once a second after --reset-stats, so [first + 1, last] lies inside the
-    measured phase. Falls back to the whole command when that leaves under a second."""
+    """The steady part of a Locust run in host time. Locust's history rows are written once a
+    second while the users run, stamped with the whole second (the floor of when they were
+    written), so [first + 1, last] lies inside the measured phase. With under a second of that,
+    [first + 0.5, last + 0.5] (rows written mid-second on average); with a single row, the whole
+    command (an overestimate: it includes start-up and shutdown)."""
     if len(history_ts) >= 2:
         t0, t1 = history_ts[0] + 1.0, float(history_ts[-1])
-        if t1 - t0 >= 1.0 and started <= t0 and t1 <= ended + 1:
-            return t0, min(t1, ended)
+        if t1 - t0 < 1.0:
+            t0, t1 = history_ts[0] + 0.5, history_ts[-1] + 0.5
+        t0, t1 = max(t0, started), min(t1, ended)
+        if t1 > t0:
+            return t0, t1
     return started, ended
 
 

@@ -1,36 +1,43 @@
-"""The generator image inside a topology's compose network: the verifier, and one Locust run and
-what it measured, read from its CSVs."""
+"""The generator image inside a topology's compose network: the verifier, and one measured run
+(Locust or wrk, see generators/) with what each component spent on it, from cumulative cgroup
+CPU counters read before, during and after the run (cgroup.Watch)."""
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.results.locust_csv import read_csvs
-from loadtest.runner.sampler import Sampler
+from loadtest.runner import cost
+from loadtest.runner.cgroup import Watch
+from loadtest.runner.generators import locust, wrk
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.topologies import Topology
 from loadtest.stack import Stack
 
-SATURATION = 0.90  # generator CPU above this share of its CPU set: its numbers are a floor
+SATURATION = cost.SATURATION
 
 
 @dataclass(frozen=True)
 class RunSpec:
     scenario: Scenario
     mode: str  # "warmup" | "capacity" | "fixed-rate"
-    repetition: int
-    users: int
+    repetition: int  # the round
+    users: int  # Locust users, or wrk connections
     duration: int
     locust_workers: int
     generator_cpus: int
     load_fraction: float | None = None
     target_rps: float | None = None
+    tool: str = "locust"  # "locust" | "wrk"
+    sut_cpus: int = 1
 
     @property
     def csv_prefix(self) -> str:
         label = self.mode if self.load_fraction is None else f"{self.mode}-{round(self.load_fraction * 100)}pct"
-        return f"{self.scenario.name}/{label}-r{self.repetition}"
+        tool = "wrk-" if self.tool == "wrk" else ""
+        return f"{self.scenario.name}/{tool}{label}-r{self.repetition}"
 
 
 def verify(stack: Stack, topology: Topology, seed: int) -> dict:
@@ -48,43 +55,88 @@ def verify(stack: Stack, topology: Topology, seed: int) -> dict:
         return {"ok": False, "checks": [f"verifier failed: {result.stderr[-2000:]}"]}
 
 
-def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path) -> dict:
-    name = f"{stack.project}-locust-{uuid.uuid4().hex[:8]}"
+def idle_cpu_pct(stack: Stack, topology: Topology, seconds: float) -> dict[str, float]:
+    """Each service's CPU with no load over ``seconds``, in % of one core (probes, timers...)."""
+    containers = {service: stack.container_id(service) for service in topology.services}
+    with Watch(containers, interval=0.2) as watch:
+        start = time.time()
+        time.sleep(seconds)
+        end = time.time()
+    out: dict[str, float] = {}
+    for service in containers:
+        ns = watch.usage(service, start, end)["cpu_ns"]
+        if ns is not None:  # a counter that could not be read leaves the service out
+            out[service] = round(100.0 * ns / 1e9 / (end - start), 2)
+    return out
+
+
+def _run_locust(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, watch: Watch, name: str):
     out_prefix = raw_dir / topology.name / spec.csv_prefix
     out_prefix.parent.mkdir(parents=True, exist_ok=True)
     rate = (spec.target_rps / spec.users) if spec.target_rps else 0
-    args = [
-        "--profile", "generator", "run", "--rm", "--no-deps", "--name", name,
-        "-e", f"TARGET_RPS_PER_USER={rate:.4f}", "locust",
-        "-f", f"/srv/loadtest/scenarios/{spec.scenario.locustfile}", spec.scenario.user_class,
-        "--headless", "--processes", str(spec.locust_workers),
-        "--users", str(spec.users), "--spawn-rate", str(spec.users), "--reset-stats",
-        "--run-time", f"{spec.duration}s", "--stop-timeout", "5",
-        "--host", topology.target,
-        "--csv", f"/out/raw/{topology.name}/{spec.csv_prefix}", "--csv-full-history",
-        "--only-summary", "--exit-code-on-error", "0",
-    ]  # fmt: skip
-    watched = {service: stack.container_id(service) for service in topology.services} | {"generator": name}
-    with Sampler(watched) as sampler:
-        result = stack.run(*args, check=False, timeout=spec.duration + 180)
+    lspec = locust.LocustSpec(
+        topology.target, spec.scenario.locustfile, spec.scenario.user_class, spec.users, spec.duration,
+        spec.locust_workers, f"/out/raw/{topology.name}/{spec.csv_prefix}", rate,
+    )  # fmt: skip
+    started = time.time()
+    with watch:
+        result = stack.run(*locust.compose_args(lspec, name), check=False, timeout=spec.duration + 180)
+    ended = time.time()
     if result.returncode != 0 or not Path(f"{out_prefix}_stats.csv").exists():
         raise RuntimeError(f"locust failed on {topology.name}/{spec.csv_prefix}:\n{result.stderr[-3000:]}")
-    usage = sampler.summary()
-    generator = usage.pop("generator")
-    warnings = sorted({line.split("] ", 1)[-1] for line in result.stderr.splitlines() if "CPU usage" in line})
+    timestamps = locust.history_timestamps(Path(f"{out_prefix}_stats_history.csv"))
+    return read_csvs(out_prefix), cost.locust_window(timestamps, started, ended), locust.cpu_warnings(result.stderr)
+
+
+def _run_wrk(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, watch: Watch, name: str):
+    paths = wrk.paths_for(spec.scenario.name)
+    if not paths:
+        raise RuntimeError(f"wrk has no paths for {spec.scenario.name}")
+    wspec = wrk.WrkSpec(topology.target, paths, spec.users, spec.duration, spec.generator_cpus)
+    started = time.time()
+    with watch:
+        fields, report = wrk.run(stack.run, wspec, name, raw_dir / topology.name / f"{spec.csv_prefix}.txt")
+    window = cost.wrk_window(watch.span("generator"), report["duration_s"], started, time.time())
+    return fields, window, []
+
+
+def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_rps: float | None = None) -> dict:
+    """One run; its figures, per-component CPU, and the generator's headroom (results.json terms)."""
+    name = f"{stack.project}-{spec.tool}-{uuid.uuid4().hex[:8]}"
+    watch = Watch({service: stack.container_id(service) for service in topology.services} | {"generator": name})
+    measure = _run_wrk if spec.tool == "wrk" else _run_locust
+    fields, window, warnings = measure(stack, topology, spec, raw_dir, watch, name)
+    cpus = {"app": spec.sut_cpus, "nginx": spec.sut_cpus, "generator": spec.generator_cpus}
+    costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus)
+    usage = costs["usage"]
+    gen = usage.pop("generator", {"cpu_pct_avg": 0.0, "cpu_pct_max": 0.0})
     # Peak, not mean: a generator pinned at its limit for part of a run already distorts it.
-    share = generator["cpu_pct_max"] / (100 * spec.generator_cpus)
+    share = gen["cpu_pct_max"] / (100 * spec.generator_cpus)
+    headroom = cost.headroom(ceiling_rps, fields["rps"])
     return {
         "topology": topology.name,
         "scenario": spec.scenario.name,
         "mode": spec.mode,
+        "tool": spec.tool,
         "load_fraction": spec.load_fraction,
         "target_rps": round(spec.target_rps, 1) if spec.target_rps else None,
         "repetition": spec.repetition,
         "users": spec.users,
         "duration_s": spec.duration,
-        **read_csvs(out_prefix),
+        **fields,
         "containers": usage,
-        "generator": {**generator, "saturated": bool(warnings) or share > SATURATION, "warnings": warnings},
+        "cpu_us_per_request": costs["cpu_us_per_request"],
+        "cpu_busy": costs["cpu_busy"],
+        "window_s": costs["window_s"],
+        "generator": {
+            "tool": spec.tool,
+            "cpu_pct_avg": gen["cpu_pct_avg"],
+            "cpu_pct_max": gen["cpu_pct_max"],
+            "saturated": bool(warnings) or share > SATURATION,
+            "warnings": warnings,
+            "ceiling_rps": ceiling_rps,
+            "headroom": headroom,
+            "generator_bound": cost.generator_bound(headroom),
+        },
         "csv_prefix": f"raw/{topology.name}/{spec.csv_prefix}",
     }

@@ -7,8 +7,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Words = Annotated[list[str] | None, NoDecode]  # TOPOLOGIES="a b" or "a,b", not JSON
 
-# QUICK=1: a smoke matrix (every topology, JSON + static, no fixed-rate runs) in under 5 minutes on 2 cores.
-QUICK_DEFAULTS = {"duration": 4, "repeat": 2, "warmup": 2, "fractions": [], "scenarios": ["api-json", "static"]}
+# QUICK=1: a smoke matrix (every topology, JSON + static, no fixed-rate runs) in about 5 minutes on 2 cores.
+QUICK_DEFAULTS = {
+    "duration": 4, "repeat": 2, "warmup": 1, "fractions": [], "scenarios": ["api-json", "static"],
+    "wrk_duration": 2, "calibration_s": 2, "idle_s": 1, "locust_rounds": 1,
+}  # fmt: skip
 
 
 class LoadtestSettings(BaseSettings):
@@ -20,10 +23,17 @@ class LoadtestSettings(BaseSettings):
     users: int = Field(default=64, ge=1, le=5000)
     duration: int = Field(default=20, ge=2, le=3600, description="seconds per measured run")
     warmup: int = Field(default=5, ge=0, le=600, description="seconds of warm-up, excluded from results")
-    repeat: int = Field(default=3, ge=1, le=50)
+    repeat: int = Field(default=5, ge=1, le=50, description="rounds: each topology once per round, interleaved")
     fractions: Annotated[list[float], NoDecode] = Field(
         default=[0.5, 0.8], description="fixed-rate runs, as fractions of capacity"
     )
+    wrk: bool = Field(default=True, description="wrk capacity runs too, where a scenario has wrk paths")
+    wrk_duration: int | None = Field(default=None, ge=1, le=3600, description="seconds per wrk run (default: duration)")
+    locust_rounds: int | None = Field(
+        default=None, ge=0, le=50, description="rounds with a Locust capacity run where wrk runs too (default: all)"
+    )
+    calibration_s: int = Field(default=5, ge=1, le=600, description="seconds per generator calibration run")
+    idle_s: int = Field(default=5, ge=0, le=600, description="seconds of idle CPU measured per topology")
     cpus: int | None = Field(default=None, ge=1, le=1024, description="CPUs for the system under test")
     workers: int | None = Field(default=None, ge=1, le=256, description="app workers (default: cpus)")
     locust_workers: int | None = Field(default=None, ge=1, le=256)

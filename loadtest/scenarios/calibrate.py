@@ -1,5 +1,5 @@
 """Generator calibration: the cheapest request Nginx can answer (204, no body), so what Locust
-reaches here is its own ceiling on this network and CPU set (compose/calibration.conf)."""
+reaches here is its own ceiling on this network and CPU set (compose/loadtest/calibration.conf)."""
 
 from locust import task
 

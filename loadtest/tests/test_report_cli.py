@@ -61,3 +61,11 @@ def test_resilience_is_optional(run_dir, results):
     (run_dir / "results.json").write_text(json.dumps(results))
     assert main([str(run_dir)]) == 0
     assert "Resilience" not in (run_dir / "report.md").read_text()
+
+
+def test_resilience_only_run_has_no_cards(run_dir, results):
+    results["runs"] = []
+    (run_dir / "results.json").write_text(json.dumps(results))
+    assert main([str(run_dir)]) == 0
+    md = (run_dir / "report.md").read_text()
+    assert "## Answers" not in md and "## Resilience" in md

@@ -120,7 +120,8 @@ def test_headroom_and_generator_bound():
 
 def test_locust_window_is_the_steady_part_of_the_history():
     assert cost.locust_window([100, 101, 102, 103, 104], 98.5, 105.2) == (101.0, 104.0)
-    assert cost.locust_window([100, 101], 98.5, 102.0) == (98.5, 102.0)  # too short: whole command
+    assert cost.locust_window([100, 101], 98.5, 103.0) == (100.5, 101.5)  # under a second: mid-seconds
+    assert cost.locust_window([100], 98.5, 102.0) == (98.5, 102.0)  # one row: the whole command
     assert cost.locust_window([], 1.0, 2.0) == (1.0, 2.0)
 
 

@@ -27,18 +27,23 @@ def test_calibration_lookups():
     assert calibration.ceiling(cal, "locust", "https://nginx:8443") == 5000.0
     assert calibration.ceiling(cal, "locust", "http://app:8000") is None
     assert calibration.ceiling(None, "wrk", "https://nginx:8443") is None
-    assert calibration.offered_cap(cal, "https://nginx:8443") == 3000.0
-    assert calibration.offered_cap(cal, "http://app:8000") is None
+    assert calibration.offered_cap(cal) == 3000.0
+    cal["locust/http"] = calibration.entry("locust", "http", "http://nginx:9080/calibrate", 4000, 90, 5)
+    cal["wrk/http"] = calibration.entry("wrk", "http", "http://nginx:9080/calibrate", 50000, 90, 5)
+    assert calibration.offered_cap(cal) == 2400.0  # the lowest Locust ceiling: same load for every topology
+    assert calibration.offered_cap({}) is None
     assert calibration.key("wrk", "http") == "wrk/http"
 
 
-def test_history_timestamps_skip_the_ramp_before_reset_stats(tmp_path):
+def test_history_timestamps_keep_rows_with_every_user_running_after_the_reset(tmp_path):
     head = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,Total Request Count,Total Failure Count\n"
     rows = [
-        (99, "Aggregated", 0), (100, "Aggregated", 500), (100, "/x", 500), (101, "Aggregated", 40),
-        (102, "Aggregated", 1000), (103, "Aggregated", 2000), (103, "Aggregated", 2001),
+        (99, 0, "Aggregated", 0), (100, 32, "Aggregated", 500), (100, 64, "/x", 500),
+        (101, 64, "Aggregated", 40),  # after --reset-stats
+        (102, 64, "Aggregated", 1000), (103, 64, "Aggregated", 2000), (103, 64, "Aggregated", 2001),
+        (104, 0, "Aggregated", 2500),  # written after the users stopped
     ]  # fmt: skip
     path = tmp_path / "h_stats_history.csv"
-    path.write_text(head + "".join(f"{ts},64,,{name},0,0,1,{total},0\n" for ts, name, total in rows))
+    path.write_text(head + "".join(f"{ts},{users},,{name},0,0,1,{total},0\n" for ts, users, name, total in rows))
     assert locust.history_timestamps(path) == [101, 102, 103]
     assert locust.history_timestamps(tmp_path / "missing.csv") == []

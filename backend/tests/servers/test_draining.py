@@ -5,11 +5,12 @@ its socket, and shutdown starts before the event loop has had a turn to read the
 """
 
 import asyncio
+import inspect
 import socket
 
-import pytest
 from uvicorn.config import Config
 from uvicorn.server import Server
+from uvicorn_worker import UvicornWorker
 
 from servers.draining import DrainingServer, DrainingUvicornWorker
 
@@ -55,7 +56,10 @@ def test_stock_uvicorn_resets_it():
     assert not answer.startswith(b"HTTP/1.1 200"), answer
 
 
-@pytest.mark.parametrize("name", ["_serve", "_install_sigquit_handler"])
-def test_worker_overrides_what_the_pinned_uvicorn_worker_has(name):
-    # DrainingUvicornWorker re-implements UvicornWorker._serve (uvicorn-worker 0.4.0).
-    assert callable(getattr(DrainingUvicornWorker.__mro__[1], name))
+def test_worker_is_the_pinned_uvicorn_worker_but_for_its_server():
+    """DrainingUvicornWorker._serve is the installed UvicornWorker._serve, serving through
+    DrainingServer: an upgrade that changes upstream's _serve fails here until the copy follows."""
+    upstream = inspect.getsource(UvicornWorker._serve)
+    assert upstream.count("Server(config=self.config)") == 1, upstream
+    assert inspect.getsource(DrainingUvicornWorker._serve) == upstream.replace("Server(", "DrainingServer("), upstream
+    assert DrainingUvicornWorker.__mro__[1] is UvicornWorker

@@ -1,6 +1,8 @@
+import socket
+
 import pytest
 
-from servers.__main__ import COMMANDS, main
+from servers.__main__ import COMMANDS, claim_socket, main
 from servers.settings import ServerSettings
 
 
@@ -43,3 +45,29 @@ def test_bad_server_settings_fail_fast(monkeypatch, env):
 def test_empty_web_concurrency_means_unset(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "")
     assert ServerSettings().web_concurrency is None
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_single_bind_servers_serve_the_unix_socket_only(server):
+    argv = COMMANDS[server](settings(upstream="unix"))
+    assert argv[argv.index("--uds") + 1] == "/run/app/app.sock"
+    assert "--port" not in argv and "servers.unixpeer:create_app" in argv
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_tcp_upstream_and_replicas_serve_tcp(server):
+    for s in (settings(), settings(upstream="unix", replicas=2)):
+        argv = COMMANDS[server](s)
+        assert "--uds" not in argv and "--port" in argv and "app.main:create_app" in argv
+
+
+def test_a_stale_socket_is_removed_a_live_one_refused(tmp_path):
+    path = tmp_path / "app.sock"
+    with socket.socket(socket.AF_UNIX) as live:
+        live.bind(str(path))
+        live.listen()
+        with pytest.raises(SystemExit, match="APP_UPSTREAM=tcp"):
+            claim_socket(str(path))
+    assert path.exists()  # closed, but the file stays: a crashed server's leftover
+    claim_socket(str(path))
+    assert not path.exists()

@@ -36,26 +36,28 @@ def compose_args(spec: LocustSpec, name: str) -> list[str]:
 
 
 def history_timestamps(path: Path) -> list[int]:
-    """The whole-second timestamps of the Aggregated rows of a ``*_stats_history.csv`` that were
-    written after load started (a non-zero cumulative count), i.e. of the measured phase."""
+    """The whole-second timestamps of the Aggregated rows of a ``*_stats_history.csv`` written
+    while every user was running after --reset-stats: rows of the ramp-up (before the reset) and
+    the final row written after the users stopped are left out."""
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = [r for r in csv.DictReader(f) if r.get("Name") == "Aggregated"]
     except OSError:
         return []
-    out: list[int] = []
+    kept: list[tuple[int, int]] = []  # (timestamp, users)
     previous = 0
     for row in rows:
         try:
-            ts, total = int(row["Timestamp"]), int(row["Total Request Count"])
+            ts, total, users = int(row["Timestamp"]), int(row["Total Request Count"]), int(row["User Count"])
         except (KeyError, ValueError):
             continue
         if total < previous:  # --reset-stats: what came before was the ramp-up
-            out = []
+            kept = []
         previous = total
-        if total > 0 and (not out or ts > out[-1]):
-            out.append(ts)
-    return out
+        if total > 0 and users > 0 and (not kept or ts > kept[-1][0]):
+            kept.append((ts, users))
+    full = max((u for _, u in kept), default=0)
+    return [ts for ts, u in kept if u == full]
 
 
 def cpu_warnings(stderr: str) -> list[str]:

@@ -1,10 +1,11 @@
-"""Nothing lost: every create that got a 2xx is readable, none is duplicated, the store is sound."""
+"""Nothing lost: every create that got a 2xx is readable, none is duplicated, the store passes
+SQLite's integrity check."""
 
 from collections import Counter
 
 from loadtest.resilience.load import Outcome
 
-INTEGRITY = (
+SQLITE_INTEGRITY_CHECK = (
     "import sqlite3; db = sqlite3.connect('file:/data/app.db?mode=ro', uri=True);"
     " print(db.execute('PRAGMA integrity_check').fetchone()[0])"
 )
@@ -27,7 +28,7 @@ def check(stack, outcomes: list[Outcome]) -> dict:
             after = page["next_after"]
     ours = {name for _, name in created}
     duplicated = sorted(n for n, c in names.items() if c > 1 and (n in ours or n.startswith("res-")))
-    integrity = stack.run("exec", "-T", "app", "python3", "-c", INTEGRITY, check=False).stdout.strip()
+    integrity = stack.run("exec", "-T", "app", "python3", "-c", SQLITE_INTEGRITY_CHECK, check=False).stdout.strip()
     return {
         "created": len(created),
         "lost_items": len(missing),

@@ -1,0 +1,63 @@
+"""Adding a topology is one file: the runner discovers it, describes it in results.json, and the
+report names it by the label the file gives, with no edit anywhere else."""
+
+import copy
+
+from loadtest.report import write_report
+from loadtest.runner import scenarios, topologies
+from loadtest.tests.data import sample
+
+THROWAWAY = """\
+x-topology:
+  label: "Nginx → Hypercorn (throwaway)"
+  description: "a topology no code knows about"
+  target: https://nginx:8443
+  server: hypercorn
+  worker: asyncio
+  proxy: nginx
+  scenarios: [api-json]
+
+services:
+  app:
+    extends: {file: sut.yml, service: app}
+    command: ["hypercorn"]
+  nginx:
+    extends: {file: sut.yml, service: nginx}
+"""
+
+
+def test_a_new_topology_file_is_discovered_and_named_in_the_report(tmp_path):
+    topology_dir = tmp_path / "topologies"
+    topology_dir.mkdir()
+    (topology_dir / "nginx-hypercorn.yml").write_text(THROWAWAY)
+
+    found = topologies.discover(topology_dir)
+    assert list(found) == ["nginx-hypercorn"]
+    [new] = topologies.select(None, found)
+    assert (new.label, new.nginx, new.services) == ("Nginx → Hypercorn (throwaway)", True, ["app", "nginx"])
+    assert [s.name for s in scenarios.SCENARIOS.values() if scenarios.applies(s, new)] == ["api-json"]
+
+    # results.json as the runner writes it (its own functions), the new topology measured like the
+    # sample's reference.
+    results = sample.build_results()
+    results["scenarios"] = scenarios.catalogue()
+    results["topologies"][new.name] = topologies.describe(new, workers=4, app_cpus="0-3")
+    results["verification"][new.name] = {"ok": True, "checks": ["health 200"]}
+    measured = [r for r in results["runs"] if (r["topology"], r["scenario"]) == (topologies.REFERENCE, "api-json")]
+    assert measured
+    for run in copy.deepcopy(measured):
+        run["topology"], run["csv_prefix"] = new.name, run["csv_prefix"].replace(topologies.REFERENCE, new.name)
+        results["runs"].append(run)
+    paths = write_report(sample.write_run_dir(tmp_path / "run", results))
+
+    for report in (paths["html"], paths["markdown"]):
+        assert "Nginx → Hypercorn (throwaway)" in report.read_text(encoding="utf-8"), report
+
+
+def test_the_shipped_topologies_and_scenarios_all_carry_labels():
+    shipped = topologies.discover()
+    assert topologies.REFERENCE in shipped
+    assert all(t.label and t.description for t in shipped.values())
+    catalogue = scenarios.catalogue()
+    assert list(catalogue) == list(scenarios.SCENARIOS)
+    assert all(entry["label"] and entry["description"] for entry in catalogue.values())
