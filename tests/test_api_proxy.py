@@ -79,3 +79,14 @@ def test_sse_events_arrive_one_by_one(prod):
 
 def test_openapi_is_reachable_under_api(prod):
     assert "/api/items" in prod.get("/api/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    "path, allow",
+    [("/api/items", "GET, POST"), ("/api/items/1", "GET, DELETE"), ("/api/work/json", "GET"), ("/", "GET, HEAD")],
+)
+def test_trace_is_refused_with_the_allow_header_rfc_9110_requires(prod, path, allow):
+    with prod.client() as c:
+        r = c.request("TRACE", path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
+    assert r.headers["x-content-type-options"] == "nosniff"  # the usual headers too

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.routing import Match
 
 from app import logging as app_logging
 from app.api import faults, router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(BadIdempotencyKey, _problem(400, "Bad Idempotency-Key"))
     app.add_exception_handler(IdempotencyKeyReused, _problem(422, "Idempotency-Key reused with another request"))
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(405, _method_not_allowed)
     if settings.cors_origins:
         app.add_middleware(Cors, settings=settings)
     if settings.middleware:
@@ -84,6 +86,22 @@ def _problem(status: int, title: str):
         return JSONResponse(status_code=status, content=body, media_type="application/problem+json")
 
     return handler
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _routed(request: Request, method: str) -> bool:
+    """Would a route answer this path with ``method``? (Starlette's own matching, nested routers too.)"""
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """405 with every method the path supports: Starlette's own Allow names only the first route
+    that matched the path (POST /api/items hid GET /api/items), which RFC 9110 does not allow."""
+    allow = ", ".join(m for m in _METHODS if _routed(request, m))
+    return JSONResponse(status_code=405, content={"detail": "Method Not Allowed"}, headers={"Allow": allow})
 
 
 async def _not_found(request: Request, exc: ItemNotFound) -> JSONResponse:

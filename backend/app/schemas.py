@@ -1,19 +1,40 @@
 """Pydantic models the API takes in and gives out."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_BLANKS = " \t\n\r\f\v"
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip(_BLANKS) if value is not None else None
+
+
+# Lengths are checked on the text as sent, then surrounding blanks are removed: what the published
+# schema says (maxLength on the raw string, at least one non-blank character) is what is enforced.
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=f"[^{_BLANKS}]"), AfterValidator(_strip)]
+Description = Annotated[str | None, Field(max_length=1000), AfterValidator(_strip)]
 
 
 class ItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=1000)
+    name: Name
+    description: Description = None
 
 
-class Item(ItemIn):
+class Detail(BaseModel):
+    """FastAPI's error body: {"detail": "..."}."""
+
+    detail: str
+
+
+class Item(BaseModel):
     id: int
+    name: str
+    description: str | None = None
     created_at: datetime
 
 

@@ -4,6 +4,11 @@ from fastapi import APIRouter
 
 from app.api import health, items, streams, upload, work
 
-router = APIRouter(prefix="/api")
+# Nginx limits /api to 20 requests/s per client address (nginx/conf.d/rate-limit.conf): any
+# operation may answer 429, and the published contract says so.
+router = APIRouter(
+    prefix="/api",
+    responses={429: {"description": "Too many requests from this address (Nginx's rate limit); retry later"}},
+)
 for module in (health, items, work, streams, upload):
     router.include_router(module.router)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from app.api.deps import item_service
-from app.schemas import Item, ItemIn, ItemPage, Problem
+from app.schemas import Detail, Item, ItemIn, ItemPage, Problem
 from app.services.idempotency import MAX_KEY_LENGTH, request_for
 from app.services.items import ItemService
 
@@ -20,7 +20,9 @@ IdempotencyKey = Annotated[
     Header(
         description=f"Makes a retried create safe: 1-{MAX_KEY_LENGTH} characters of A-Z a-z 0-9 . _ : -, as a"
         ' Structured Field string (`"key"`) or bare. Remembered for APP_IDEMPOTENCY_TTL_S (24 h).',
-        json_schema_extra={"pattern": rf'^"?[A-Za-z0-9._:-]{{1,{MAX_KEY_LENGTH}}}"?$'},
+        json_schema_extra={
+            "pattern": rf'^([A-Za-z0-9._:-]{{1,{MAX_KEY_LENGTH}}}|"[A-Za-z0-9._:-]{{1,{MAX_KEY_LENGTH}}}")?$'
+        },
     ),
 ]
 
@@ -31,8 +33,9 @@ IdempotencyKey = Annotated[
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": Item, "description": "A retried create (same Idempotency-Key and body): the first item"},
-        400: {"model": Problem, "description": "The Idempotency-Key is malformed",
-              "content": {"application/problem+json": {}}},
+        400: {"description": "The Idempotency-Key is malformed (a problem), or the body cannot be read at all",
+              "content": {"application/problem+json": {"schema": Problem.model_json_schema()},
+                          "application/json": {"schema": Detail.model_json_schema()}}},
         422: {"description": "The body is invalid, or the Idempotency-Key was used with another body"},
     },
 )  # fmt: skip
@@ -55,11 +58,14 @@ async def list_items(
     return await service.page(after, limit)
 
 
-@router.get("/{item_id}", response_model=Item)
+NOT_FOUND = {404: {"model": Detail, "description": "No item with this id"}}
+
+
+@router.get("/{item_id}", response_model=Item, responses=NOT_FOUND)
 async def get_item(item_id: ItemId, service: Service) -> Item:
     return await service.get(item_id)
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_item(item_id: ItemId, service: Service) -> None:
     await service.delete(item_id)

@@ -13,7 +13,8 @@ router = APIRouter(tags=["upload"])
     "/upload",
     response_model=UploadReceipt,
     responses={413: {"description": "Body larger than the configured limit"}},
-    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+    # Not required: no body is a zero-byte file (size 0), which is what the endpoint answers.
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": False}},
 )
 async def upload(request: Request) -> UploadReceipt:
     limit = request.app.state.settings.max_upload_bytes

@@ -1,7 +1,8 @@
 """Idempotency keys as draft-ietf-httpapi-idempotency-key-header specifies them.
 
 - The key is a Structured Field string (``Idempotency-Key: "8e03978e-..."``); a bare token is
-  accepted too, because Nginx sends its request id unquoted for clients that sent no key.
+  accepted too, because Nginx sends its request id unquoted for clients that sent no key (an
+  empty header counts as no key, as it does at Nginx).
   Either way it is 1-128 characters of ``A-Z a-z 0-9 . _ : -``; anything else is a 400.
 - A create stores a fingerprint of its request body with the key. The same key with the same
   body returns the first item; with another body it is a 422 (the key was reused by mistake).
@@ -60,4 +61,7 @@ def fingerprint(body: BaseModel) -> str:
 
 
 def request_for(header: str | None, body: BaseModel) -> IdempotentRequest | None:
-    return None if header is None else IdempotentRequest(parse_key(header), fingerprint(body))
+    """An empty header is no key: Nginx cannot tell it from an absent one, and sends its own."""
+    if header is None or not header.strip():
+        return None
+    return IdempotentRequest(parse_key(header), fingerprint(body))

@@ -148,3 +148,8 @@ def test_openapi_documents_the_idempotent_create(client):
     assert {"200", "201", "400", "422"} <= set(op["responses"])
     (header,) = [p for p in op["parameters"] if p["name"] == "idempotency-key"]
     assert "pattern" in header["schema"] or any("pattern" in s for s in header["schema"].get("anyOf", []))
+
+
+def test_an_empty_key_is_no_key_as_at_nginx(client):
+    ids = {client.post("/api/items", json={"name": "a"}, headers={"Idempotency-Key": ""}).json()["id"] for _ in "ab"}
+    assert len(ids) == 2

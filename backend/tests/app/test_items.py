@@ -64,7 +64,7 @@ def test_bad_paging_is_422(client, params):
     assert client.get("/api/items", params=params).status_code == 422
 
 
-@pytest.mark.parametrize("key", ["bad key!", "k" * 129, '""', "", "caf\u00e9".encode(), '"a"b"'])
+@pytest.mark.parametrize("key", ["bad key!", "k" * 129, '""', "caf\u00e9".encode(), '"a"b"'])
 def test_malformed_idempotency_key_is_400_and_creates_nothing(client, key):
     r = client.post("/api/items", json={"name": "x"}, headers={"Idempotency-Key": key})
     assert r.status_code == 400
@@ -89,3 +89,27 @@ def test_422_echoes_values_json_cannot_carry_instead_of_failing(client, raw, ech
     assert r.status_code == 422
     (error,) = r.json()["detail"]
     assert error["loc"] == ["body", "name"] and error["input"] == echoed
+
+
+@pytest.mark.parametrize("name", [" " + "x" * 100, "x" * 100 + "\n", "   ", "\t\n"])
+def test_lengths_count_the_text_as_sent_and_blank_names_are_refused(client, name):
+    # The published schema says maxLength 100 and "a non-blank character": validation agrees.
+    assert client.post("/api/items", json={"name": name}).status_code == 422
+
+
+def test_a_name_of_exactly_the_maximum_is_stored_and_surrounding_blanks_are_trimmed(client):
+    assert client.post("/api/items", json={"name": "x" * 100}).status_code == 201
+    assert client.post("/api/items", json={"name": "\t widget \n"}).json()["name"] == "widget"
+
+
+@pytest.mark.parametrize(
+    "method, path, allow",
+    [
+        ("PUT", "/api/items", "GET, POST"),
+        ("OPTIONS", "/api/items", "GET, POST"),
+        ("POST", "/api/items/1", "DELETE, GET"),
+    ],
+)
+def test_405_lists_every_method_the_path_supports(client, method, path, allow):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
