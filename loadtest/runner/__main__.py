@@ -15,6 +15,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -141,7 +142,7 @@ class Matrix:
 
     def describe(self, topology: Topology) -> dict:
         doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
-        doc.setdefault("upstream", getattr(topology, "upstream", None) or ("tcp" if topology.nginx else None))
+        doc.setdefault("upstream", _upstream(topology))
         doc.setdefault("idle_cpu_pct", {})
         return doc
 
@@ -237,6 +238,16 @@ class Matrix:
             self.results["resilience"] = _resilience()
         self.results["manifest"]["commands"] = [" ".join(["make", "loadtest", *sys.argv[1:]]), *self.commands]
         return self.results
+
+
+def _upstream(topology: Topology) -> str | None:
+    """How Nginx reaches the app: x-topology's ``upstream`` (default tcp); None without Nginx."""
+    if not topology.nginx:
+        return None
+    declared = getattr(topology, "upstream", None)
+    if declared is None:  # the catalogue does not carry it (yet): read the topology file's block
+        declared = (yaml.safe_load(topology.file.read_text()).get("x-topology") or {}).get("upstream")
+    return declared or "tcp"
 
 
 def _resilience() -> list[dict]:

@@ -28,6 +28,8 @@ FIXED_RATE_SHARE = 0.6  # fixed-rate runs offer at most this share of Locust's c
 # Locust spends its first second spawning users (and --run-time counts it): shorter runs
 # measured a fraction of its real ceiling on this machine.
 LOCUST_MIN_S = 5
+GENERATOR_FULL = 0.9  # a generator using this share of its CPU set is at its ceiling
+EXTRAPOLATION_MAX = 5.0
 
 
 def key(tool: str, scheme: str) -> str:
@@ -51,9 +53,25 @@ def offered_cap(calibration: dict | None, share: float = FIXED_RATE_SHARE) -> fl
     return round(share * min(ceilings), 1) if ceilings else None
 
 
-def entry(tool: str, scheme: str, target: str, rps: float, generator_cpu_pct: float, duration_s: float) -> dict:
+def ceiling_estimate(measured_rps: float, generator_cpu_pct: float, generator_cpus: int) -> tuple[float, bool]:
+    """The generator's ceiling from a calibration run: what it measured when it used its whole CPU
+    set; when it did not (the one-core Nginx target saturated first, as it does for wrk on small
+    machines), what it measured per CPU-second times its CPUs, at most EXTRAPOLATION_MAX times the
+    measurement. Returns (ceiling, extrapolated)."""
+    share = generator_cpu_pct / (100.0 * max(generator_cpus, 1))
+    if share <= 0 or share >= GENERATOR_FULL:
+        return measured_rps, False
+    return min(measured_rps / share, EXTRAPOLATION_MAX * measured_rps), True
+
+
+def entry(tool: str, scheme: str, target: str, rps: float, generator_cpu_pct: float, duration_s: float,
+          generator_cpus: int = 1) -> dict:  # fmt: skip
+    """results.json's calibration entry: ``rps`` is the ceiling (see ceiling_estimate),
+    ``measured_rps`` what the run reached."""
+    ceiling_rps, extrapolated = ceiling_estimate(rps, generator_cpu_pct, generator_cpus)
     return {
-        "tool": tool, "scheme": scheme, "target": target, "rps": round(rps, 1),
+        "tool": tool, "scheme": scheme, "target": target, "rps": round(ceiling_rps, 1),
+        "measured_rps": round(rps, 1), "extrapolated": extrapolated,
         "generator_cpu_pct": round(generator_cpu_pct, 1), "duration_s": round(duration_s, 2),
     }  # fmt: skip
 
@@ -87,7 +105,8 @@ class Calibrator:
                     self.status(f"calibrating {tool} over {scheme}")
                     measure = self._wrk if tool == "wrk" else self._locust
                     rps, cpu_pct, seconds = measure(base, scheme)
-                    out[key(tool, scheme)] = entry(tool, scheme, base + PATH, rps, cpu_pct, seconds)
+                    target = base + PATH
+                    out[key(tool, scheme)] = entry(tool, scheme, target, rps, cpu_pct, seconds, self.generator_cpus)
         finally:
             self.stack.stop()
         return out

@@ -47,3 +47,13 @@ def test_history_timestamps_keep_rows_with_every_user_running_after_the_reset(tm
     path.write_text(head + "".join(f"{ts},{users},,{name},0,0,1,{total},0\n" for ts, users, name, total in rows))
     assert locust.history_timestamps(path) == [101, 102, 103]
     assert locust.history_timestamps(tmp_path / "missing.csv") == []
+
+
+def test_ceiling_is_measured_when_the_generator_was_busy_else_extrapolated_per_cpu_second():
+    assert calibration.ceiling_estimate(8000, 95.0, 1) == (8000, False)  # Locust at its limit
+    assert calibration.ceiling_estimate(30000, 30.0, 1) == (100000, True)  # wrk: Nginx's one core was the limit
+    assert calibration.ceiling_estimate(30000, 10.0, 1) == (150000, True)  # at most 5x what it measured
+    assert calibration.ceiling_estimate(30000, 100.0, 2) == (60000, True)  # half of two CPUs
+    assert calibration.ceiling_estimate(1000, 0.0, 1) == (1000, False)  # no CPU figure: as measured
+    e = calibration.entry("wrk", "https", "https://nginx:9443/calibrate", 30000, 30.0, 5.0)
+    assert e["rps"] == 100000 and e["measured_rps"] == 30000 and e["extrapolated"] is True
