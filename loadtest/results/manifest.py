@@ -35,9 +35,12 @@ def _git_commit() -> str:
     return f"{commit}{' (with uncommitted changes)' if dirty else ''}"
 
 
-def image_versions(tag: str = "latest") -> dict[str, str]:
+def image_versions(tag: str | None = None) -> dict[str, str]:
+    """Versions inside the images the run used. The comparison image is the prod image plus
+    Granian (backend/Dockerfile target `compare`), so it answers for both."""
+    tag = tag or os.environ.get("BUNDLE_TAG") or "latest"
     versions = json.loads(
-        _out(["docker", "run", "--rm", "--entrypoint", "python3", f"apibundle/backend:{tag}", "-c", _VERSIONS])
+        _out(["docker", "run", "--rm", "--entrypoint", "python3", f"apibundle/backend-compare:{tag}", "-c", _VERSIONS])
     )
     versions["nginx"] = _out(["docker", "run", "--rm", "--entrypoint", "nginx", f"apibundle/nginx:{tag}", "-v"]).rsplit(
         "/", 1
