@@ -90,3 +90,10 @@ def test_trace_is_refused_with_the_allow_header_rfc_9110_requires(prod, path, al
         r = c.request("TRACE", path)
     assert r.status_code == 405 and r.headers["allow"] == allow
     assert r.headers["x-content-type-options"] == "nosniff"  # the usual headers too
+
+
+def test_api_paths_that_look_like_hidden_files_still_reach_the_app(prod):
+    # Found by the contract test: /api/items/.x was answered by the static site's hidden-file
+    # rule with an HTML 404, not by the app with the JSON error its OpenAPI document promises.
+    r = prod.get("/api/items/.env")
+    assert r.status_code == 422 and r.headers["content-type"] == "application/json"

@@ -6,6 +6,7 @@ import ipaddress
 import json
 import re
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -232,3 +233,18 @@ def test_responses_give_away_no_software_versions(prod):
         assert not [h for h in headers if LEAKY.search(f"{h[0]}: {h[1]}")], (name, headers)
         if name not in ("site", "api", "api 404", "api 422"):  # nginx's own pages
             assert not re.search(rb"nginx/\d", body(answer)), (name, body(answer))
+
+
+def test_gixy_finds_nothing_medium_or_high_in_the_running_config(prod, tmp_path):
+    # The scanner operators run on Nginx configs, on what the container actually loaded
+    # (`nginx -T`: the image's files plus the entrypoint's generated includes).
+    dump = subprocess.run(["docker", "exec", prod.container_id("nginx"), "nginx", "-T"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    conf = tmp_path / "nginx-T.conf"
+    conf.write_text(dump)
+    gixy = Path(sys.executable).with_name("gixy")
+    r = subprocess.run([str(gixy), "-ll", "--format", "json", str(conf)], capture_output=True, text=True, timeout=120)
+    findings = json.loads(r.stdout or "[]")
+    serious = [f"{f['plugin']}: {f['summary']}" for f in findings if f["severity"] in ("MEDIUM", "HIGH")]
+    assert serious == [], "\n".join(serious)
+    assert "server_name" in dump and "ssl_ecdh_curve" in dump  # the dump is the real config

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="apibundle",
         lifespan=lifespan,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # app/api/docs.py: Swagger UI from the bundle's own files
         redoc_url=None,
     )
     app.state.settings = settings

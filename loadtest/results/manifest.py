@@ -10,14 +10,10 @@ import docker
 
 from loadtest.results.paths import ROOT
 
-_PACKAGES = ("fastapi", "starlette", "uvicorn", "uvicorn-worker", "gunicorn", "granian", "pydantic")
-# Packages an image lacks (the prod image has no Granian) come out as null.
 _VERSIONS = (
-    "import importlib.metadata as m, json, platform\n"
-    "def v(p):\n"
-    "    try:\n        return m.version(p)\n"
-    "    except m.PackageNotFoundError:\n        return None\n"
-    f"print(json.dumps({{'python': platform.python_version(), **{{p: v(p) for p in {_PACKAGES!r}}}}}))"
+    "import importlib.metadata as m, json, platform;"
+    "print(json.dumps({'python': platform.python_version(), **{p: m.version(p) for p in"
+    " ('fastapi', 'starlette', 'uvicorn', 'uvicorn-worker', 'gunicorn', 'granian', 'pydantic')}}))"
 )
 
 
@@ -39,23 +35,13 @@ def _git_commit() -> str:
     return f"{commit}{' (with uncommitted changes)' if dirty else ''}"
 
 
-def _python_versions(image: str) -> dict[str, str | None]:
-    out = _out(["docker", "run", "--rm", "--entrypoint", "python3", image, "-c", _VERSIONS])
-    try:
-        return json.loads(out.splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        return {}
-
-
 def image_versions(tag: str | None = None) -> dict[str, str]:
-    """Versions inside the images this run used (``BUNDLE_TAG``, default latest); what the prod
-    image lacks (Granian) from the comparison image, else "not installed"."""
+    """Versions inside the images the run used. The comparison image is the prod image plus
+    Granian (backend/Dockerfile target `compare`), so it answers for both."""
     tag = tag or os.environ.get("BUNDLE_TAG") or "latest"
-    versions = _python_versions(f"apibundle/backend:{tag}")
-    if any(versions.get(p) is None for p in _PACKAGES):
-        compare = _python_versions(f"apibundle/backend-compare:{tag}")
-        versions |= {p: compare.get(p) for p in _PACKAGES if versions.get(p) is None}
-    versions = {p: v or "not installed" for p, v in versions.items()} or {"python": "unknown"}
+    versions = json.loads(
+        _out(["docker", "run", "--rm", "--entrypoint", "python3", f"apibundle/backend-compare:{tag}", "-c", _VERSIONS])
+    )
     versions["nginx"] = _out(["docker", "run", "--rm", "--entrypoint", "nginx", f"apibundle/nginx:{tag}", "-v"]).rsplit(
         "/", 1
     )[-1]

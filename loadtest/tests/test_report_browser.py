@@ -13,8 +13,9 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 from matplotlib import image
+
+from tests.browser import headless
 
 CHECK = """<script>
 window.addEventListener("load", () => {
@@ -39,20 +40,8 @@ window.addEventListener("load", () => {
 WINDOW = (1280, 1400)
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    reason = "chromium not installed (run scripts/browser-bootstrap.sh)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-           f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={WINDOW[0]},{WINDOW[1]}", *args]  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    return headless(args, tmp_path, WINDOW)
 
 
 def test_cards_and_their_charts_are_visible(written, tmp_path):

@@ -57,3 +57,9 @@ def test_gunicorn_is_told_by_its_command_not_by_an_import(monkeypatch):
     for argv0 in ("/usr/local/bin/gunicorn", "/venv/lib/python3.13/site-packages/gunicorn/__main__.py"):
         monkeypatch.setattr(sys, "argv", [argv0, "--config", "gunicorn.conf.py"])
         assert (server_info().server, server_info().worker) == ("gunicorn", "uvicorn")
+
+
+def test_docs_page_uses_only_the_bundles_own_assets(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" not in page.text  # no inline script
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in page.text and "https://" not in page.text
