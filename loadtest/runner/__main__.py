@@ -98,9 +98,15 @@ class Matrix:
         first LOCUST_ROUNDS rounds (QUICK: one), for the side-by-side figure."""
         return not self.wrk_applies(sc) or self.s.locust_rounds is None or r <= self.s.locust_rounds
 
+    def needs_warmup(self, sc: Scenario, r: int) -> bool:
+        """A warm-up run (discarded) first, with wrk where it applies (same requests, a fraction of
+        Locust's start-up time); not where wrk's stateless scenarios start with a Locust run,
+        whose ramp-up before --reset-stats is discarded already."""
+        return bool(self.s.warmup) and not (self.wrk_applies(sc) and self.locust_capacity(sc, r))
+
     def runs_in(self, visit: rounds.Visit) -> int:
         return sum(
-            (1 if self.s.warmup else 0) + self.locust_capacity(sc, visit.round) + self.wrk_applies(sc)
+            self.needs_warmup(sc, visit.round) + self.locust_capacity(sc, visit.round) + self.wrk_applies(sc)
             + len(visit.fractions)
             for sc in visit.scenarios
         )  # fmt: skip
@@ -205,7 +211,7 @@ class Matrix:
 
     def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario, v: rounds.Visit) -> None:
         s, label = self.s, f"[bold]{topology.name}[/] {sc.name} round {v.round}/{self.s.repeat}"
-        if s.warmup:  # with wrk where it applies: same requests, a fraction of Locust's start-up time
+        if self.needs_warmup(sc, v.round):
             tool = "wrk" if self.wrk_applies(sc) else "locust"
             self.status(f"{label} warm-up ({tool})")
             self._measure(stack, topology, self._spec(sc, "warmup", v.round, s.warmup, tool=tool))

@@ -9,7 +9,7 @@ Words = Annotated[list[str] | None, NoDecode]  # TOPOLOGIES="a b" or "a,b", not 
 
 # QUICK=1: a smoke matrix (every topology, JSON + static, no fixed-rate runs) in about 5 minutes on 2 cores.
 QUICK_DEFAULTS = {
-    "duration": 4, "repeat": 2, "warmup": 1, "fractions": [], "scenarios": ["api-json", "static"],
+    "duration": 3, "repeat": 2, "warmup": 1, "fractions": [], "scenarios": ["api-json", "static"],
     "wrk_duration": 2, "calibration_s": 2, "idle_s": 1, "locust_rounds": 1,
 }  # fmt: skip
 
