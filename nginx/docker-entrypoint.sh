@@ -11,7 +11,8 @@
 #                      = app:8000; unix (docker-compose.yml's default) = the socket APP_SOCKET
 #                      (default /run/app/app.sock) in a volume shared with the app
 #   APP_REPLICAS       app containers (default 1); more than one always means tcp, since
-#                      replicas share the volume but each has its own socket
+#                      replicas share the volume but each has its own socket. Over tcp, a
+#                      background loop (follow-upstream.sh) reloads Nginx when `app` moves
 #   TLS_HYBRID_PQ      auto (default) | on | off: offer the hybrid post-quantum key exchange
 #                      X25519MLKEM768 first to TLS 1.3 clients; auto = when Nginx runs with
 #                      OpenSSL 3.5 or later (Debian trixie), which has it
@@ -144,5 +145,10 @@ reports_allow=$(printf '%s' "$REPORTS_ALLOW" | tr ',' ' ')
     done
     printf 'deny all;\n'
 } >"$OUT/reports-allow.conf"
+
+# Over TCP, follow the app's address: reload when `app` resolves to other addresses.
+if [ "$server" = "app:8000" ] && [ "${1:-}" = nginx ] && [ "${2:-}" != -t ]; then
+    /usr/local/bin/apibundle-follow-upstream app &
+fi
 
 exec "$@"
