@@ -43,9 +43,7 @@ certs: ## make a local CA and a server certificate (kept while valid)
 
 images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
 	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build \
-	  && DOCKER_BUILDKIT=0 docker build --quiet --target compare --tag apibundle/backend-compare:$${BUNDLE_TAG:-latest} \
-	     --build-arg PYTHON_IMAGE="$$PYTHON_IMAGE" --build-arg PIP_NO_INDEX="$$PIP_NO_INDEX" backend \
-	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator build
+	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator --profile compare-image build
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
 # WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE=0|1 (see loadtest/runner/settings.py);

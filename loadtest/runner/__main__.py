@@ -272,7 +272,11 @@ def _point_latest(reports: Path, run_id: str) -> None:
 def build_images() -> None:
     """Build (or confirm, from cache) the app, Nginx and generator images the topologies use.
     Base images come from the environment that `make` sets (scripts/images.sh)."""
-    for files, profile in ((["docker-compose.yml"], "prod"), ([GENERATOR], "generator")):
+    for files, profile in (
+        (["docker-compose.yml"], "prod"),
+        ([GENERATOR], "generator"),
+        ([GENERATOR], "compare-image"),
+    ):
         try:
             Stack(ROOT, "apibundle-build", files, profiles=[profile]).build()
         except RuntimeError as exc:
