@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 from loadtest.report import stats
 from loadtest.report.compare import ScenarioResult, TopologyRow, label_of
-from loadtest.report.questions import API_SCENARIO, DIRECT, NO_MIDDLEWARE, PROXIED, RAW_ASGI, STATIC_SCENARIO
+from loadtest.report.questions import (
+    API_SCENARIO,
+    DIRECT,
+    NO_MIDDLEWARE,
+    PROXIED,
+    PROXIED_PROD,
+    RAW_ASGI,
+    STATIC_SCENARIO,
+)
 from loadtest.results.schema import Results
 
 MET, NOT_MET, NOT_MEASURED, INCONCLUSIVE, INFO = "met", "not met", "not measured", "inconclusive", "informational"
@@ -185,7 +193,9 @@ def _cpu_share(ng: TopologyRow | None) -> Overhead:
 def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -> list[Overhead]:
     quick = bool(results and results["manifest"]["settings"].get("quick"))
     api, static = _capacity(scenarios, API_SCENARIO), _capacity(scenarios, STATIC_SCENARIO)
-    ng, g = _pick((api, PROXIED), (api, DIRECT))
+    # The prod profile's path (unix socket) where it was measured, else Nginx -> Gunicorn over TCP.
+    proxied = PROXIED_PROD if any(t == PROXIED_PROD for t, _ in api) else PROXIED
+    ng, g = _pick((api, proxied), (api, DIRECT))
     own_name = _own_cpu_topology(results, api)
     own, g_own = _pick((api, own_name), (api, DIRECT)) if own_name else (None, g)
     g_mw, nomw = _pick((api, DIRECT), (api, NO_MIDDLEWARE))
@@ -195,10 +205,10 @@ def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -
         if any(t == PROXIED for t, _ in static)
         else next((t for t, _ in sorted(static) if t.startswith("nginx")), "nginx-*")
     )
-    static_row, api_row = _pick((static, static_name), (api, PROXIED))
+    static_row, api_row = _pick((static, static_name), (api, proxied))
     items = [
-        _ratio(PROXY_EQUAL, (f"RPS({PROXIED}) / RPS({DIRECT}), {API_SCENARIO}",
-                             [(f"{PROXIED} {API_SCENARIO}", ng), (f"{DIRECT} {API_SCENARIO}", g)]),
+        _ratio(PROXY_EQUAL, (f"RPS({proxied}) / RPS({DIRECT}), {API_SCENARIO}",
+                             [(f"{proxied} {API_SCENARIO}", ng), (f"{DIRECT} {API_SCENARIO}", g)]),
                ">= 80%", ">=", 0.80, ng, g, quick=quick),
         _ratio(PROXY_OWN, (f"RPS({own_name or 'Nginx on its own CPU set'}) / RPS({DIRECT}), {API_SCENARIO}",
                            [("a topology with topologies[].nginx_cpus != app_cpus", own), (DIRECT, g_own)]),
@@ -207,8 +217,8 @@ def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -
         _ratio(MIDDLEWARE, (f"1 − RPS({DIRECT}) / RPS({NO_MIDDLEWARE}), {API_SCENARIO}",
                             [(f"{DIRECT} {API_SCENARIO}", g_mw), (f"{NO_MIDDLEWARE} {API_SCENARIO}", nomw)]),
                "<= 10%", "<=", 0.10, g_mw, nomw, quick=quick, one_minus=True),
-        _ratio(STATIC, (f"RPS({static_name}, {STATIC_SCENARIO}) / RPS({PROXIED}, {API_SCENARIO})",
-                        [(f"{static_name} {STATIC_SCENARIO}", static_row), (f"{PROXIED} {API_SCENARIO}", api_row)]),
+        _ratio(STATIC, (f"RPS({static_name}, {STATIC_SCENARIO}) / RPS({proxied}, {API_SCENARIO})",
+                        [(f"{static_name} {STATIC_SCENARIO}", static_row), (f"{proxied} {API_SCENARIO}", api_row)]),
                ">= 5×", ">=", 5.0, static_row, api_row, quick=quick, as_percent=False),
         _ratio(FRAMEWORK, (f"RPS({DIRECT}) / RPS({RAW_ASGI}), {API_SCENARIO}",
                            [(f"{DIRECT} {API_SCENARIO}", g_fw), (f"{RAW_ASGI} {API_SCENARIO}", raw)]),

@@ -22,7 +22,9 @@ GUNICORN, NGINX, WORKERS, ALTERNATIVES, MIDDLEWARE, STATIC = (
 QUESTIONS = [
     Question("nginx-gunicorn", "nginx-uvicorn", GUNICORN, "Do I need Gunicorn? (behind Nginx)"),
     Question("gunicorn", "uvicorn", GUNICORN, "Do I need Gunicorn? (no Nginx)"),
-    Question("nginx-gunicorn", "gunicorn", NGINX, "Do I need Nginx? (proxy tax)"),
+    Question("nginx-gunicorn-unix", "gunicorn", NGINX, "Do I need Nginx? (proxy tax, unix socket: the prod default)"),
+    Question("nginx-gunicorn", "gunicorn", NGINX, "Do I need Nginx? (proxy tax over TCP: replicas, remote app)"),
+    Question("nginx-gunicorn-unix", "nginx-gunicorn", NGINX, "Does a unix-socket upstream help? (vs TCP)"),
     Question("nginx-uvicorn", "nginx-uvicorn-1", WORKERS, "Do several workers help?"),
     Question("nginx-gunicorn-asgi", "nginx-gunicorn", ALTERNATIVES, "Gunicorn's own asgi worker vs UvicornWorker"),
     Question("nginx-granian", "nginx-gunicorn", ALTERNATIVES, "Granian vs Gunicorn + UvicornWorker"),
@@ -33,6 +35,7 @@ QUESTIONS = [
 API_SCENARIO = "api-json"
 STATIC_SCENARIO = "static"
 DIRECT = "gunicorn"
-PROXIED = "nginx-gunicorn"
+PROXIED = "nginx-gunicorn"  # over TCP
+PROXIED_PROD = "nginx-gunicorn-unix"  # the prod profile's default: a unix socket
 NO_MIDDLEWARE = "gunicorn-nomw"
 RAW_ASGI = "gunicorn-raw"
