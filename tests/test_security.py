@@ -130,7 +130,7 @@ def test_no_private_key_in_any_image_layer(prod, service, tmp_path):
 def test_only_nginx_publishes_ports(prod):
     assert prod.inspect("app")["HostConfig"]["PortBindings"] in ({}, None)
     assert not any(prod.inspect("app")["NetworkSettings"]["Ports"].values())  # 8000 exposed, not published
-    assert set(prod.inspect("nginx")["HostConfig"]["PortBindings"]) == {"8080/tcp", "8443/tcp"}
+    assert set(prod.inspect("nginx")["HostConfig"]["PortBindings"]) == {"8080/tcp", "8443/tcp", "8443/udp"}
     out = prod.run("ps", "--format", "json").stdout.strip()
     containers = json.loads(out) if out.startswith("[") else [json.loads(line) for line in out.splitlines()]
     assert {c["Service"] for c in containers} == {"app", "nginx"}
