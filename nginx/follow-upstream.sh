@@ -4,7 +4,9 @@
 # image, a changed setting, `docker compose up --force-recreate`, scaling) would get 502s until
 # Nginx restarted. This loop asks the resolver every FOLLOW_INTERVAL_S seconds (default 2) and
 # reloads Nginx gracefully (in-flight requests finish; keep-alive resumes on the new workers)
-# when the set of addresses changes. Started in the background by docker-entrypoint.sh; works
+# when an address appears that Nginx does not know. An address that disappears (a replica
+# restarting in a rolling restart) is left to max_fails/fail_timeout: reloading then would
+# drop the replica from the upstream just before it comes back. Started in the background by docker-entrypoint.sh; works
 # the same with the official image and Debian's Nginx (1.26 has no `resolve` on upstream servers).
 set -u
 host=${1:-app}
@@ -16,8 +18,12 @@ addresses() { getent ahosts "$host" 2>/dev/null | awk '{print $1}' | sort -u | t
 known=$(addresses)
 while sleep "$interval"; do
     now=$(addresses)
-    # No answer: the app is between containers. Keep the old set until a new one appears.
-    [ -n "$now" ] && [ "$now" != "$known" ] || continue
+    # Only an address Nginx does not know yet is a reason to reload.
+    new=
+    for address in $now; do
+        case " $known " in *" $address "*) ;; *) new="$new $address" ;; esac
+    done
+    [ -n "$new" ] || continue
     if [ -s "$pidfile" ] && nginx -s reload 2>/dev/null; then
         printf 'apibundle-follow-upstream: %s moved from [%s] to [%s]: nginx reloaded\n' "$host" "$known" "$now" >&2
         known=$now

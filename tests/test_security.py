@@ -136,8 +136,8 @@ def test_only_nginx_publishes_ports(prod):
     assert {c["Service"] for c in containers} == {"app", "nginx"}
     publishers = [p for c in containers for p in (c.get("Publishers") or []) if p.get("PublishedPort")]
     published = [(p["TargetPort"], p["PublishedPort"]) for p in publishers]
-    assert sorted(target for target, _ in published) == [8080, 8443], published
-    assert sorted(port for _, port in published) == sorted([prod.http_port, prod.https_port])
+    assert sorted(target for target, _ in published) == [8080, 8443, 8443], published  # 8443: TCP and UDP (HTTP/3)
+    assert sorted(port for _, port in published) == sorted([prod.http_port, prod.https_port, prod.https_port])
 
 
 PROBE = """
