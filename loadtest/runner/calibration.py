@@ -4,7 +4,7 @@ against the cheapest target there is, an Nginx location answering 204
 sets as the measured runs.
 
 A measured run's headroom is that ceiling over its own throughput; above 70% of the ceiling the
-run measured the generator as much as the server (cost.generator_bound)."""
+run measured the generator as much as the server (loadtest/report/limits.py decides)."""
 
 import time
 import uuid

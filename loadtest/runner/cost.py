@@ -1,11 +1,11 @@
 """What a measured window cost each component, from cumulative cgroup CPU counters
 (cgroup.Watch): CPU µs per completed request and busy share of each CPU set, plus the
-generator's headroom against its calibrated ceiling."""
+generator's headroom against its calibrated ceiling. Whether that headroom makes a run
+generator-bound is the report's call (loadtest/report/limits.py holds the threshold)."""
 
 from loadtest.runner.cgroup import Watch, busy_share, per_request_us
 
 SERVICES = ("app", "nginx", "generator")
-GENERATOR_BOUND = 0.70  # a run above this share of its generator's ceiling measured the generator
 SATURATION = 0.90  # generator CPU above this share of its CPU set: its numbers are a floor
 
 
@@ -14,11 +14,6 @@ def headroom(ceiling_rps: float | None, rps: float) -> float | None:
     if not ceiling_rps or rps <= 0:
         return None
     return round(ceiling_rps / rps, 2)
-
-
-def generator_bound(headroom_x: float | None) -> bool:
-    """Above 70% of the ceiling, i.e. less than 1/0.7 ≈ 1.43× headroom."""
-    return headroom_x is not None and headroom_x < 1 / GENERATOR_BOUND
 
 
 def locust_window(history_ts: list[int], started: float, ended: float) -> tuple[float, float]:

@@ -16,8 +16,6 @@ from loadtest.runner.scenarios import Scenario
 from loadtest.runner.topologies import Topology
 from loadtest.stack import Stack
 
-SATURATION = cost.SATURATION
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -132,11 +130,10 @@ def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_
             "tool": spec.tool,
             "cpu_pct_avg": gen["cpu_pct_avg"],
             "cpu_pct_max": gen["cpu_pct_max"],
-            "saturated": bool(warnings) or share > SATURATION,
+            "saturated": bool(warnings) or share > cost.SATURATION,
             "warnings": warnings,
             "ceiling_rps": ceiling_rps,
             "headroom": headroom,
-            "generator_bound": cost.generator_bound(headroom),
         },
         "csv_prefix": f"raw/{topology.name}/{spec.csv_prefix}",
     }

@@ -25,6 +25,13 @@ def test_generator_bound_above_seventy_percent_of_the_ceiling():
     assert limits.generator_bound(run) and limits.generator_reason(run) == "locust saturated"
 
 
+def test_the_seventy_percent_line_in_headroom_terms():
+    run = make_run("gunicorn", "api-json", 1, 1000)
+    for room, bound in ((1.2, True), (1.5, False), (1.42, True), (1.43, False)):  # 83 %, 67 %, the 70 % line
+        run["generator"]["headroom"] = room
+        assert limits.generator_bound(run) is bound, room
+
+
 def test_latency_bound_needs_every_cpu_below_85_percent():
     run = make_run("nginx-uvicorn", "api-json", 1, 850)
     assert limits.latency_bound(run)

@@ -109,13 +109,9 @@ def test_component_costs_per_request_and_busy():
     assert out["window_s"] == 4.0
 
 
-def test_headroom_and_generator_bound():
+def test_headroom():
     assert cost.headroom(10_000, 5_000) == 2.0
     assert cost.headroom(None, 5_000) is None and cost.headroom(10_000, 0) is None
-    assert cost.generator_bound(1.2)  # 83 % of the ceiling
-    assert not cost.generator_bound(1.5)  # 67 %
-    assert cost.generator_bound(1.42) and not cost.generator_bound(1.43)  # the 70 % line
-    assert not cost.generator_bound(None)
 
 
 def test_locust_window_is_the_steady_part_of_the_history():
