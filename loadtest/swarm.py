@@ -168,7 +168,8 @@ class SwarmStack:
 
     def tasks(self, short: str) -> list[dict]:
         ids = docker("service", "ps", "-q", "--no-trunc", self.service(short)).stdout.split()
-        return json.loads(docker("inspect", *ids).stdout) if ids else []
+        # A task can be pruned between the two commands: inspect answers for the others.
+        return json.loads(docker("inspect", *ids, check=False).stdout or "[]") if ids else []
 
     def containers(self, short: str, health: str | None = "healthy") -> list[str]:
         args = ["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={self.service(short)}"]
@@ -306,7 +307,7 @@ def run_locust(sut: str, workers: int = 2, users: int = 10, duration_s: int = 10
         deadline, master = time.monotonic() + timeout, {}
         while time.monotonic() < deadline:
             ids = docker("service", "ps", "-q", "--no-trunc", f"{name}_master").stdout.split()
-            master = json.loads(docker("inspect", *ids).stdout)[0] if ids else {}
+            master = (json.loads(docker("inspect", *ids, check=False).stdout or "[]") or [{}])[0] if ids else {}
             if master.get("Status", {}).get("State") in {"complete", "failed", "rejected", "shutdown"}:
                 break
             time.sleep(1)
