@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "compose" / "swarm" / "generate.py"
@@ -35,6 +36,21 @@ def docker(
     if check and out.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return out
+
+
+def registry() -> str:
+    """SWARM_REGISTRY (host:port of a registry every node can pull from), or "" (one node)."""
+    return (os.environ.get("SWARM_REGISTRY") or "").rstrip("/")
+
+
+def pushed(image: str) -> str:
+    """``image`` as the nodes pull it: tagged into SWARM_REGISTRY and pushed there, if one is set."""
+    if not registry():
+        return image
+    remote = f"{registry()}/{image}"
+    docker("tag", image, remote)
+    docker("push", remote, timeout=1800)
+    return remote
 
 
 # --- the swarm itself -------------------------------------------------------------------------
@@ -137,6 +153,9 @@ class SwarmStack:
         """Generate, deploy, wait until converged and healthy; seconds it took."""
         start = time.monotonic()
         self.generate()
+        if registry():  # the stack names its images from the registry (generate.py)
+            for svc in yaml.safe_load(self.stack_file.read_text())["services"].values():
+                pushed(svc["image"].removeprefix(f"{registry()}/"))
         docker("stack", "deploy", "--resolve-image", "never", "--prune", "-c", str(self.stack_file), self.name)
         self.wait_converged(timeout)
         return round(time.monotonic() - start, 1)
@@ -299,7 +318,8 @@ def run_locust(sut: str, workers: int = 2, users: int = 10, duration_s: int = 10
     scale the workers with `docker service scale`, wait for the headless master to finish,
     read its summary, remove the Locust stack."""
     name = name or f"{sut}-locust"
-    env = {**os.environ, "SUT_STACK": sut, "BUNDLE_TAG": tag, "LOCUST_WORKERS": str(workers),
+    image = pushed(f"apibundle/loadtest:{tag}")
+    env = {**os.environ, "SUT_STACK": sut, "GENERATOR_IMAGE": image, "LOCUST_WORKERS": str(workers),
            "LOCUST_USERS": str(users), "LOCUST_DURATION": f"{duration_s}s"}  # fmt: skip
     docker("stack", "deploy", "--resolve-image", "never", "-c", str(LOCUST_STACK), name, env=env)
     try:
@@ -365,7 +385,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "deploy":
         tag = os.environ.get("TAG") or sys.exit("usage: make swarm-deploy TAG=<image tag>")
-        result = stack.update_image("app", f"apibundle/backend:{tag}")
+        result = stack.update_image("app", pushed(f"apibundle/backend:{tag}"))
         print(f"swarm-deploy: {result.image}: {result.state} in {result.duration_s} s; app runs {result.image_after}"
               + (f" ({result.message})" if result.message else ""))  # fmt: skip
         return 0 if result.state == "completed" else 1

@@ -16,6 +16,10 @@ socket), keeps what `docker stack deploy` understands and rewrites what it does 
   so a new certificate or password is a new secret, rolled out by the next deploy);
 * every service's endpoint_mode is SWARM_ENDPOINT_MODE (default dnsrr: a service name resolves to
   its tasks' addresses; `vip`, Swarm's own default, needs IPVS in the kernel, which this one lacks);
+* SWARM_PUBLISH_MODE: host (default; one Nginx task per node and port) or ingress (the routing
+  mesh: any node answers; needs IPVS);
+* SWARM_REGISTRY (e.g. manager:5000): the bundle's images are named from that registry, so other
+  nodes can pull them (README, "Images on other nodes");
 * compose/swarm/overrides.yml merged in (update/rollback policy, placement).
 
 Standard library and PyYAML only (both in the project's venv).
@@ -100,8 +104,10 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def service(name: str, svc: dict, secrets: dict, stack: str, endpoint_mode: str) -> dict:
+def service(name: str, svc: dict, secrets: dict, stack: str, env: dict[str, str]) -> dict:
     out = {k: copy.deepcopy(v) for k, v in svc.items() if k in SERVICE_KEYS and v is not None}
+    if env.get("SWARM_REGISTRY") and out.get("image", "").startswith("apibundle/"):
+        out["image"] = f"{env['SWARM_REGISTRY'].rstrip('/')}/{out['image']}"
     if "environment" in out:  # unset pass-through variables stay unset
         out["environment"] = {k: str(v) for k, v in out["environment"].items() if v is not None}
     if "healthcheck" in out:
@@ -111,7 +117,8 @@ def service(name: str, svc: dict, secrets: dict, stack: str, endpoint_mode: str)
                            for n, c in out["networks"].items()}  # fmt: skip
     if "ports" in out:
         out["ports"] = [{"target": int(p["target"]), "published": int(p["published"]),
-                         "protocol": p.get("protocol", "tcp"), "mode": "host"} for p in out["ports"]]  # fmt: skip
+                         "protocol": p.get("protocol", "tcp"), "mode": env["SWARM_PUBLISH_MODE"]}
+                        for p in out["ports"]]  # fmt: skip
     mounts = [tmpfs_mount(t) for t in svc.get("tmpfs") or []]
     for vol in svc.get("volumes") or []:
         if vol.get("type") == "volume" and vol.get("source") == SOCKET_VOLUME:
@@ -133,15 +140,25 @@ def service(name: str, svc: dict, secrets: dict, stack: str, endpoint_mode: str)
     for key in ("cpus", "memory"):  # the stack format wants strings
         if key in limits:
             limits[key] = str(limits[key])
-    deploy["endpoint_mode"] = endpoint_mode
+    # dnsrr cannot publish through the ingress mesh: there, Nginx alone gets a virtual IP.
+    mesh = env["SWARM_PUBLISH_MODE"] == "ingress" and "ports" in out
+    deploy["endpoint_mode"] = "vip" if mesh else env["SWARM_ENDPOINT_MODE"]
     out["deploy"] = deploy
     return out
 
 
 def generate(stack: str, profiles: list[str], env: dict[str, str]) -> dict:
-    env = {"APP_UPSTREAM": "tcp", "APP_REPLICAS": "2", "SWARM_ENDPOINT_MODE": "dnsrr", **env}
+    defaults = {
+        "APP_UPSTREAM": "tcp",
+        "APP_REPLICAS": "2",
+        "SWARM_ENDPOINT_MODE": "dnsrr",
+        "SWARM_PUBLISH_MODE": "host",
+    }
+    env = {**env, **{k: v for k, v in defaults.items() if not env.get(k)}}
     if env["SWARM_ENDPOINT_MODE"] not in ("dnsrr", "vip"):
         sys.exit(f"SWARM_ENDPOINT_MODE={env['SWARM_ENDPOINT_MODE']!r} is neither dnsrr nor vip")
+    if env["SWARM_PUBLISH_MODE"] not in ("host", "ingress"):
+        sys.exit(f"SWARM_PUBLISH_MODE={env['SWARM_PUBLISH_MODE']!r} is neither host nor ingress")
     if env["APP_UPSTREAM"] != "tcp":
         sys.exit("a Swarm stack needs APP_UPSTREAM=tcp: tasks share no unix socket")
     if int(env["APP_REPLICAS"]) < 2:
@@ -154,9 +171,7 @@ def generate(stack: str, profiles: list[str], env: dict[str, str]) -> dict:
         secrets[key] = {"file": str(path), "name": secret_name(stack, key, path)}
     services = {}
     for name, svc in cfg["services"].items():
-        services[name] = merge(
-            service(name, svc, secrets, stack, env["SWARM_ENDPOINT_MODE"]), overrides.get(name) or {}
-        )
+        services[name] = merge(service(name, svc, secrets, stack, env), overrides.get(name) or {})
     nginx = services.get("nginx", {}).get("environment")
     if nginx is not None and "nginx" not in nginx.get("SERVER_NAME", "").split():
         # Generators on the frontend network (compose/swarm/locust.yml) address it by its name.
