@@ -1,5 +1,6 @@
 # apibundle: FastAPI behind Nginx and Gunicorn-managed Uvicorn workers.
 #   make up      prod profile (Gunicorn), sets up certs and images first, waits until healthy
+#                (MONITORING=1 adds the monitoring profile: Prometheus + the Nginx exporter)
 #   make test    unit tests and container tests (real Nginx, real Gunicorn, real containers)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,6 +14,12 @@ PYTEST_ARGS ?=
 # and exports PYTHON_IMAGE / NGINX_IMAGE / PIP_NO_INDEX for compose. OFFLINE=1 forces air-gapped.
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
+# MONITORING=1: `make up` / `make dev` also run the monitoring profile (Prometheus on
+# 127.0.0.1:${PROMETHEUS_PORT:-9090}, the Nginx exporter).
+MONITORING ?=
+comma := ,
+WITH_MONITORING = $(if $(filter 1 true yes,$(MONITORING)),$(comma)monitoring)
+ALL_PROFILES = prod,dev,monitoring
 
 .PHONY: help up dev down logs ps certs images test unit lint format lock clean loadtest resilience report middleware-cost
 
@@ -21,28 +28,30 @@ help: ## list the targets
 
 up: certs images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
-	COMPOSE_PROFILES=prod $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=prod$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
+	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
 dev: certs images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted)
 	COMPOSE_PROFILES=prod $(COMPOSE) rm --stop --force app
-	COMPOSE_PROFILES=dev $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=dev$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on backend/app changes"
+	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
-down: ## stop and remove the bundle's containers (the data volume is kept)
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) down --remove-orphans
+down: ## stop and remove the bundle's containers (the data volumes are kept)
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --remove-orphans
 
 logs: ## follow the logs of every service
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) logs --follow --tail=100
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) logs --follow --tail=100
 
 ps: ## show the services and their health
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) ps
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) ps
 
 certs: ## make a local CA and a server certificate (kept while valid)
 	scripts/certs.sh
 
 images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
-	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build \
+	$(WITH_IMAGES) && COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) build \
 	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator --profile compare-image build
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
@@ -94,5 +103,5 @@ lock: ## re-pin the Python dependencies (needs uv)
 	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 
 clean: down ## remove containers, the data volume and local build inputs (keeps certs)
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) down --volumes
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --volumes
 	rm -rf $(VENV) backend/wheelhouse/*.whl loadtest/wheelhouse/*.whl

@@ -127,22 +127,26 @@ class Stack:
 
 
 class Bundle(Stack):
-    """The bundle (docker-compose.yml, one profile) built from source, its ports published on
-    free loopback ports, with clients that trust its CA."""
+    """The bundle (docker-compose.yml, one profile plus optional add-on profiles such as
+    ``monitoring``) built from source, its ports published on free loopback ports, with clients
+    that trust its CA."""
 
     def __init__(self, root: Path, profile: str, project: str, certs: Path, reports_dir: Path, workdir: Path,
-                 extra_env: dict) -> None:  # fmt: skip
+                 extra_env: dict, extra_profiles: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.profile, self.certs = profile, certs
         self.http_port, self.https_port = free_port(), free_port()
+        self.prometheus_port = free_port()  # published only with the monitoring profile
         env = {
             "HTTP_PORT": self.http_port,
             "HTTPS_PORT": self.https_port,
+            "PROMETHEUS_PORT": self.prometheus_port,
             "BIND_ADDRESS": "127.0.0.1",
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports_dir,
             **extra_env,
         }
-        super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", [profile], build=True)
+        profiles = [profile, *extra_profiles]
+        super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", profiles, build=True)
 
     @property
     def ca(self) -> Path:

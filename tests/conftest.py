@@ -55,15 +55,18 @@ def reports_dir(tmp_path_factory) -> Path:
     return reports
 
 
-def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, **extra_env) -> Bundle:
+def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, extra_profiles: tuple[str, ...] = (),
+                **extra_env) -> Bundle:  # fmt: skip
+    name = "-".join([profile, *extra_profiles])
     stack = Bundle(
         root=ROOT,
         profile=profile,
-        project=f"apibundle-test-{profile}-{uuid.uuid4().hex[:6]}",
+        project=f"apibundle-test-{name}-{uuid.uuid4().hex[:6]}",
         certs=certs,
         reports_dir=reports_dir,
-        workdir=tmp_path_factory.mktemp(f"stack-{profile}"),
+        workdir=tmp_path_factory.mktemp(f"stack-{name}"),
         extra_env=extra_env,
+        extra_profiles=extra_profiles,
     )
     stack.start()
     return stack
