@@ -174,6 +174,29 @@ def test_stub_status_and_metrics_are_not_served_publicly(stack):
         assert raw.recv(1024) == b""
 
 
+def test_stub_status_refuses_clients_outside_the_private_ranges(stack):
+    # Nginx joins a network in a documentation range (TEST-NET-2, not private), and a client on
+    # it asks the internal server: stub_status is refused there, answered on the backend network.
+    net = f"{stack.project}-public"
+    nginx = stack.container_id("nginx")
+    image = stack.inspect("nginx")["Config"]["Image"]  # has curl
+    subprocess.run(["docker", "network", "create", "--internal", "--subnet", "198.51.100.0/24", net],
+                   check=True, capture_output=True)  # fmt: skip
+    try:
+        subprocess.run(["docker", "network", "connect", "--ip", "198.51.100.10", net, nginx], check=True)
+
+        def status(network: str, host: str) -> str:
+            cmd = ["docker", "run", "--rm", "--network", network, "--entrypoint", "curl", image,
+                   "-s", "-o", "/dev/null", "-w", "%{http_code}", f"http://{host}:8081/stub_status"]  # fmt: skip
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+
+        assert status(net, "198.51.100.10") == "403"
+        assert status(f"{stack.project}_backend", "nginx") == "200"
+    finally:
+        subprocess.run(["docker", "network", "disconnect", "--force", net, nginx], capture_output=True)
+        subprocess.run(["docker", "network", "rm", net], capture_output=True)
+
+
 def test_only_nginx_and_prometheus_publish_and_prometheus_on_loopback(stack):
     assert set(stack.inspect("nginx")["HostConfig"]["PortBindings"]) == {"8080/tcp", "8443/tcp", "8443/udp"}
     assert stack.inspect("prometheus")["HostConfig"]["PortBindings"] == {
