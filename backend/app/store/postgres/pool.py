@@ -38,6 +38,7 @@ async def open_pool(settings: Settings, target: PostgresUrl) -> AsyncConnectionP
         timeout=settings.database_pool_timeout_s,
         kwargs={"autocommit": True},
         configure=_configure,
+        check=AsyncConnectionPool.check_connection if settings.database_pool_check else None,
         name=f"apibundle-{os.getpid()}",
         open=False,
     )
