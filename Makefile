@@ -65,7 +65,7 @@ images: ## build the images (from Debian packages and a host wheelhouse where no
 LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
-loadtest: $(VENV)/.installed certs images reports ## compare app-server topologies under load; writes reports/<UTC time>/
+loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner
 
 resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn

@@ -73,7 +73,10 @@ def test_postgres_runs_non_root_on_the_internal_network_only(prod_postgres):
     assert prod_postgres.run("exec", "-T", "postgres", "id", "-u").stdout.strip() != "0"
     assert list(info["NetworkSettings"]["Networks"]) == [f"{prod_postgres.project}_backend"]
     assert not any(info["NetworkSettings"]["Ports"].values() or [None])
-    assert info["HostConfig"]["ReadonlyRootfs"] is True
+    host = info["HostConfig"]
+    assert host["ReadonlyRootfs"] is True and host["Privileged"] is False and host["CapAdd"] in (None, [])
+    assert "ALL" in (host["CapDrop"] or []) and "no-new-privileges:true" in (host["SecurityOpt"] or [])
+    assert {m["Type"] for m in info["Mounts"] if m["Destination"] == "/var/lib/postgresql/data"} == {"volume"}
 
 
 def test_the_password_is_a_secret_file_never_in_an_environment_or_image(prod_postgres):
