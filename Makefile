@@ -19,22 +19,32 @@ OFFLINE ?= auto
 MONITORING ?=
 comma := ,
 WITH_MONITORING = $(if $(filter 1 true yes,$(MONITORING)),$(comma)monitoring)
-ALL_PROFILES = prod,dev,monitoring
+# STORE=postgres adds the postgres profile and points the app at it (default: SQLite, as ever).
+STORE ?= sqlite
+ifeq ($(STORE),postgres)
+STORE_PROFILES := ,postgres
+export APP_DATABASE_URL ?= postgresql://app@postgres:5432/app
+else ifeq ($(STORE),sqlite)
+STORE_PROFILES :=
+else
+$(error STORE must be sqlite or postgres, not '$(STORE)')
+endif
+ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev down logs ps certs images test unit lint format lock clean loadtest resilience report middleware-cost
+.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-up: certs images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy
+up: certs secrets images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy; STORE=postgres for Postgres
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
-	COMPOSE_PROFILES=prod$(WITH_MONITORING) $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=prod$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
 	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
-dev: certs images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted)
+dev: certs secrets images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted); STORE=postgres for Postgres
 	COMPOSE_PROFILES=prod $(COMPOSE) rm --stop --force app
-	COMPOSE_PROFILES=dev$(WITH_MONITORING) $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=dev$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on backend/app changes"
 	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
@@ -45,10 +55,13 @@ logs: ## follow the logs of every service
 	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) logs --follow --tail=100
 
 ps: ## show the services and their health
-	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) ps
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) ps --all
 
 certs: ## make a local CA and a server certificate (kept while valid)
 	scripts/certs.sh
+
+secrets: ## make the Postgres password file secrets/postgres_password (kept once made; git-ignored)
+	scripts/secrets.sh
 
 images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
 	$(WITH_IMAGES) && COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) build \
@@ -60,7 +73,7 @@ images: ## build the images (from Debian packages and a host wheelhouse where no
 LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
-loadtest: $(VENV)/.installed certs images reports ## compare app-server topologies under load; writes reports/<UTC time>/
+loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner
 
 resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn
@@ -102,6 +115,6 @@ lock: ## re-pin the Python dependencies (needs uv)
 	cd loadtest && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 
-clean: down ## remove containers, the data volume and local build inputs (keeps certs)
+clean: down ## remove containers, the data volumes and local build inputs (keeps certs and secrets)
 	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --volumes
 	rm -rf $(VENV) backend/wheelhouse/*.whl loadtest/wheelhouse/*.whl

@@ -55,9 +55,9 @@ def reports_dir(tmp_path_factory) -> Path:
     return reports
 
 
-def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, extra_profiles: tuple[str, ...] = (),
-                **extra_env) -> Bundle:  # fmt: skip
-    name = "-".join([profile, *extra_profiles])
+def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, store: str = "sqlite",
+                extra_profiles: tuple[str, ...] = (), **extra_env) -> Bundle:  # fmt: skip
+    name = "-".join([profile if store == "sqlite" else f"{profile}-{store}", *extra_profiles])
     stack = Bundle(
         root=ROOT,
         profile=profile,
@@ -66,6 +66,7 @@ def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, 
         reports_dir=reports_dir,
         workdir=tmp_path_factory.mktemp(f"stack-{name}"),
         extra_env=extra_env,
+        store=store,
         extra_profiles=extra_profiles,
     )
     stack.start()
@@ -77,6 +78,20 @@ def prod(certs, reports_dir, tmp_path_factory):
     stack = start_stack("prod", certs, reports_dir, tmp_path_factory)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def prod_postgres(certs, reports_dir, tmp_path_factory):
+    """The prod profile on the bundle's Postgres (profiles prod,postgres; APP_DATABASE_URL)."""
+    stack = start_stack("prod", certs, reports_dir, tmp_path_factory, store="postgres")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def store_stack(request) -> Bundle:
+    """The prod bundle on each store in turn: tests of what the store does run against both."""
+    return request.getfixturevalue("prod" if request.param == "sqlite" else "prod_postgres")
 
 
 @pytest.fixture(scope="module")
