@@ -1,14 +1,18 @@
 """Launcher: ``python -m servers {gunicorn|uvicorn|gunicorn-asgi|granian}``.
 
-Sets up the store schema once, before any worker exists, then replaces itself with the
-chosen server (exec), which becomes PID 1's child-free successor and receives signals directly.
+Sets up the store schema once, before any worker exists, empties the metrics directory and
+starts the metrics exporter (servers/exporter.py), then replaces itself with the chosen server
+(exec), which takes this pid (PID 1 in the container) and receives signals directly.
 """
 
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 from typing import get_args
 
+from app.metrics import multiprocess
 from app.settings import get_settings
 from app.store.schema import migrate
 from servers.proxies import trusted_proxies
@@ -80,6 +84,17 @@ def claim_socket(path: str) -> None:
     sys.exit(f"{path} is served by another process: several app replicas need APP_UPSTREAM=tcp")
 
 
+def start_exporter(server: str) -> None:
+    """Metrics: empty the multiprocess directory (no worker exists yet) and start the exporter
+    beside the server (servers/exporter.py). Gunicorn's hooks count worker exits; for the
+    others the exporter does, from the pids it finds dead."""
+    path = multiprocess.directory() or tempfile.mkdtemp(prefix="apibundle-metrics-")
+    os.environ[multiprocess.ENV] = path  # every worker inherits it
+    multiprocess.wipe(path)
+    mode = "hooks" if server.startswith("gunicorn") else "sweep"
+    subprocess.Popen([sys.executable, "-m", "servers.exporter", mode])  # outlives this exec: its parent
+
+
 COMMANDS = {"gunicorn": gunicorn, "uvicorn": uvicorn, "gunicorn-asgi": gunicorn_asgi, "granian": granian}
 
 
@@ -93,6 +108,10 @@ def main(argv: list[str]) -> None:
     migrate(get_settings().database_path)
     if settings.socket_path:
         claim_socket(settings.socket_path)
+    if get_settings().metrics:
+        start_exporter(argv[0])
+    else:
+        os.environ.pop(multiprocess.ENV, None)  # nothing writes metric files
     command = COMMANDS[argv[0]](settings)
     os.environ["SERVER_RELOAD"] = "true" if settings.reload and argv[0] == "uvicorn" else "false"
     print(f"exec: {' '.join(command)}", file=sys.stderr, flush=True)
