@@ -3,11 +3,12 @@
 ``make middleware-cost``: calls the app's ASGI callable directly for GET /api/work/json in five
 set-ups (no middleware; metrics only; request id; request id + access log; all three, as
 deployed), each in its own process (logging and metrics are process-wide), interleaved over
-several rounds, and reports the CPU time per
-request, the log writer thread included: the best round (as timeit does: the least disturbed by
-other work on the machine) and the median. Metrics run in prometheus-client's multiprocess mode,
-as under every server (their values are written to files in a temporary directory). The load test's gunicorn vs gunicorn-nomw comparison
-measures the same through a real server; on a small machine its generator often saturates first.
+several rounds, and reports the CPU time per request, the log writer thread included: the best
+round (as timeit does: the least disturbed by other work on the machine) and the median.
+Metrics run in prometheus-client's multiprocess mode, as under every server (their values go
+to files in a temporary directory). The load test's gunicorn vs gunicorn-nomw (all middleware)
+and gunicorn vs gunicorn-nometrics (metrics) comparisons measure the same through a real
+server; on a small machine its generator often saturates first.
 """
 
 import asyncio
