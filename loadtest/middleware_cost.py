@@ -77,9 +77,9 @@ def main(rounds: int = 9, requests: int = 4000) -> None:
     results: dict[str, list[float]] = {name: [] for name in SETUPS}
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
-        from app.store.schema import migrate  # noqa: PLC0415
+        from app.store.migrate import migrate_sqlite  # noqa: PLC0415
 
-        migrate(Path(db))  # the app's lifespan is not run here; its store must exist
+        migrate_sqlite(Path(db))  # the app's lifespan is not run here; its store must exist
         for r in range(rounds):
             for name, env in SETUPS.items():
                 metrics_dir = tempfile.mkdtemp(dir=tmp)  # a fresh one per process, as the launcher does

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the bundle's images: `make images`.
 #
-# Base images are build arguments (PYTHON_IMAGE, NGINX_IMAGE) that default to the official,
+# Base images are build arguments (PYTHON_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE) that default to the official,
 # tag-pinned images. Where no container registry is reachable (detected here, or OFFLINE=1),
 # the same Dockerfiles build from local base images made from Debian packages with debootstrap,
 # and Python packages come from a wheelhouse downloaded on the host, because pip inside a
@@ -14,9 +14,11 @@ cd "$(dirname "$0")/.."
 
 : "${OFFICIAL_PYTHON_IMAGE:=python:3.13.5-slim-trixie}"
 : "${OFFICIAL_NGINX_IMAGE:=nginx:1.28.0}"
+: "${OFFICIAL_POSTGRES_IMAGE:=postgres:17-trixie}"
 : "${LOCAL_PYTHON_IMAGE:=apibundle/base-python:trixie}"
 : "${LOCAL_NGINX_IMAGE:=apibundle/base-nginx:trixie}"
 : "${LOCAL_LOADTEST_IMAGE:=apibundle/base-loadtest:trixie}"   # the generator: Python + wrk
+: "${LOCAL_POSTGRES_IMAGE:=apibundle/base-postgres:trixie}"   # PostgreSQL 17 (STORE=postgres)
 : "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
 : "${OFFLINE:=auto}"
 IMAGE_PYTHON_VERSION=3.13   # the Python of both the official image and Debian trixie
@@ -72,6 +74,9 @@ resolve() {
 
 python_image=$(resolve "$OFFICIAL_PYTHON_IMAGE" "$LOCAL_PYTHON_IMAGE" python3,python3-venv,ca-certificates)
 nginx_image=$(resolve "$OFFICIAL_NGINX_IMAGE" "$LOCAL_NGINX_IMAGE" nginx,curl,ca-certificates)
+# Debian's server package only: postgres/Dockerfile brings its own entrypoint (initdb, password
+# from the secret file), used on the official image too.
+postgres_image=$(resolve "$OFFICIAL_POSTGRES_IMAGE" "$LOCAL_POSTGRES_IMAGE" postgresql-17)
 if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
   # The generator also needs wrk, which the Dockerfile cannot apt-get without a network:
   # its local base carries it. (On the official image the Dockerfile installs it with apt.)
@@ -84,5 +89,5 @@ else
   loadtest_image=$python_image
   pip_no_index=0
 fi
-printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q\n' \
-  "$python_image" "$nginx_image" "$loadtest_image" "$pip_no_index"
+printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q POSTGRES_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q\n' \
+  "$python_image" "$nginx_image" "$postgres_image" "$loadtest_image" "$pip_no_index"

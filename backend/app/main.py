@@ -25,8 +25,8 @@ from app.middleware.request_id import RequestIdMiddleware
 from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
 from app.settings import Settings, get_settings
-from app.store.items import ItemRepository
-from app.store.sqlite import Database
+from app.store.connect import open_store
+from app.store.items import ItemRepository, StoreUnavailable
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,12 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_path)  # opened in the worker, after any fork
-        await db.open()
-        app.state.items = ItemRepository(db)
+        store = await open_store(settings)  # opened in the worker, after any fork
+        app.state.items = store.items
         tasks = []
         if settings.metrics:
-            app.state.items = instrumented(app.state.items)
+            app.state.items = instrumented(app.state.items)  # whichever store: counted and timed
             tasks.append(asyncio.create_task(worker_started()))
         tasks.append(asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s)))
         yield
@@ -48,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await db.close()
+        await store.close()
         if settings.metrics:
             worker_stopping()
 
@@ -66,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ItemNotFound, _not_found)
     app.add_exception_handler(BadIdempotencyKey, _problem(400, "Bad Idempotency-Key"))
     app.add_exception_handler(IdempotencyKeyReused, _problem(422, "Idempotency-Key reused with another request"))
+    app.add_exception_handler(StoreUnavailable, _problem(503, "Store unavailable", retry_after_s=1))
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(405, _method_not_allowed)
     if settings.cors_origins:
@@ -109,10 +109,12 @@ async def _purge_expired_keys(items: ItemRepository, interval_s: float) -> None:
             log.warning("purging expired idempotency keys failed", exc_info=True)
 
 
-def _problem(status: int, title: str):
+def _problem(status: int, title: str, retry_after_s: int | None = None):
+    headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
+
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         body = {"type": "about:blank", "title": title, "status": status, "detail": str(exc)}
-        return JSONResponse(status_code=status, content=body, media_type="application/problem+json")
+        return JSONResponse(status_code=status, content=body, media_type="application/problem+json", headers=headers)
 
     return handler
 

@@ -119,12 +119,12 @@ def test_metrics_off_adds_nothing(settings, tmp_path):
     from fastapi.testclient import TestClient  # noqa: PLC0415
 
     from app.main import create_app  # noqa: PLC0415
-    from app.store.items import ItemRepository  # noqa: PLC0415
+    from app.metrics.store import InstrumentedRepository  # noqa: PLC0415
 
     before = requests("/api/work/json")
     with TestClient(create_app(settings.model_copy(update={"metrics": False}))) as c:
         c.get("/api/work/json")
-        assert type(c.app.state.items) is ItemRepository
+        assert not isinstance(c.app.state.items, InstrumentedRepository)
     assert requests("/api/work/json") == before
 
 
