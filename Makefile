@@ -1,5 +1,6 @@
 # apibundle: FastAPI behind Nginx and Gunicorn-managed Uvicorn workers.
 #   make up      prod profile (Gunicorn), sets up certs and images first, waits until healthy
+#                (MONITORING=1 adds the monitoring profile: Prometheus + the Nginx exporter)
 #   make test    unit tests and container tests (real Nginx, real Gunicorn, real containers)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,6 +14,11 @@ PYTEST_ARGS ?=
 # and exports PYTHON_IMAGE / NGINX_IMAGE / PIP_NO_INDEX for compose. OFFLINE=1 forces air-gapped.
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
+# MONITORING=1: `make up` / `make dev` also run the monitoring profile (Prometheus on
+# 127.0.0.1:${PROMETHEUS_PORT:-9090}, the Nginx exporter).
+MONITORING ?=
+comma := ,
+WITH_MONITORING = $(if $(filter 1 true yes,$(MONITORING)),$(comma)monitoring)
 # STORE=postgres adds the postgres profile and points the app at it (default: SQLite, as ever).
 STORE ?= sqlite
 ifeq ($(STORE),postgres)
@@ -23,7 +29,7 @@ STORE_PROFILES :=
 else
 $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
-ALL_PROFILES := prod,dev,postgres
+ALL_PROFILES := prod,dev,postgres,monitoring
 
 .PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost
 
@@ -32,13 +38,15 @@ help: ## list the targets
 
 up: certs secrets images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy; STORE=postgres for Postgres
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
-	COMPOSE_PROFILES=prod$(STORE_PROFILES) $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=prod$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
+	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
 dev: certs secrets images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted); STORE=postgres for Postgres
 	COMPOSE_PROFILES=prod $(COMPOSE) rm --stop --force app
-	COMPOSE_PROFILES=dev$(STORE_PROFILES) $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=dev$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on backend/app changes"
+	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
 down: ## stop and remove the bundle's containers (the data volumes are kept)
 	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --remove-orphans

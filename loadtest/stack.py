@@ -135,14 +135,16 @@ STORES = {
 
 
 class Bundle(Stack):
-    """The bundle (docker-compose.yml, one profile, on SQLite or on its Postgres) built from
-    source, its ports published on free loopback ports, with clients that trust its CA and a
-    Postgres password of its own (scripts/secrets.sh into ``workdir``)."""
+    """The bundle (docker-compose.yml, one profile, on SQLite or on its Postgres, plus optional
+    add-on profiles such as ``monitoring``) built from source, its ports published on free
+    loopback ports, with clients that trust its CA and a Postgres password of its own
+    (scripts/secrets.sh into ``workdir``)."""
 
     def __init__(self, root: Path, profile: str, project: str, certs: Path, reports_dir: Path, workdir: Path,
-                 extra_env: dict, store: str = "sqlite") -> None:  # fmt: skip
+                 extra_env: dict, store: str = "sqlite", extra_profiles: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.profile, self.certs, self.store = profile, certs, store
         self.http_port, self.https_port = free_port(), free_port()
+        self.prometheus_port = free_port()  # published only with the monitoring profile
         store_profiles, store_env = STORES[store]
         secrets = workdir / "secrets"
         subprocess.run(
@@ -152,6 +154,7 @@ class Bundle(Stack):
         env = {
             "HTTP_PORT": self.http_port,
             "HTTPS_PORT": self.https_port,
+            "PROMETHEUS_PORT": self.prometheus_port,
             "BIND_ADDRESS": "127.0.0.1",
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports_dir,
@@ -159,7 +162,7 @@ class Bundle(Stack):
             **store_env,
             **extra_env,
         }
-        profiles = [profile, *store_profiles]
+        profiles = [profile, *store_profiles, *extra_profiles]
         super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", profiles, build=True)
 
     @property

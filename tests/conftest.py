@@ -56,8 +56,8 @@ def reports_dir(tmp_path_factory) -> Path:
 
 
 def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, store: str = "sqlite",
-                **extra_env) -> Bundle:  # fmt: skip
-    name = profile if store == "sqlite" else f"{profile}-{store}"
+                extra_profiles: tuple[str, ...] = (), **extra_env) -> Bundle:  # fmt: skip
+    name = "-".join([profile if store == "sqlite" else f"{profile}-{store}", *extra_profiles])
     stack = Bundle(
         root=ROOT,
         profile=profile,
@@ -67,6 +67,7 @@ def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, 
         workdir=tmp_path_factory.mktemp(f"stack-{name}"),
         extra_env=extra_env,
         store=store,
+        extra_profiles=extra_profiles,
     )
     stack.start()
     return stack

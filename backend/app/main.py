@@ -5,7 +5,7 @@ import contextlib
 import logging
 import math
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,8 +17,10 @@ from starlette.routing import Match
 
 from app import logging as app_logging
 from app.api import faults, router
+from app.metrics.store import instrumented
 from app.middleware.access_log import AccessLogMiddleware
 from app.middleware.cors import Cors
+from app.middleware.metrics import MetricsMiddleware, publish_in_progress
 from app.middleware.request_id import RequestIdMiddleware
 from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
@@ -35,12 +37,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await open_store(settings)  # opened in the worker, after any fork
         app.state.items = store.items
-        purger = asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s))
+        tasks = []
+        if settings.metrics:
+            app.state.items = instrumented(app.state.items)  # whichever store: counted and timed
+            tasks.append(asyncio.create_task(worker_started()))
+        tasks.append(asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s)))
         yield
-        purger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purger
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await store.close()
+        if settings.metrics:
+            worker_stopping()
 
     app = FastAPI(
         title="apibundle",
@@ -65,7 +74,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.access_log:
             app.add_middleware(AccessLogMiddleware)
         app.add_middleware(RequestIdMiddleware)  # added last = outermost: ids reach the access log
+    if settings.metrics:
+        app.add_middleware(MetricsMiddleware)  # outermost: times everything the app does
     return app
+
+
+def worker_started() -> Coroutine[None, None, None]:
+    """This worker serves: count it now; the returned coroutine publishes its requests in
+    progress for as long as it runs."""
+    from app.metrics import instruments as m  # noqa: PLC0415 (only with metrics on)
+
+    m.WORKER_STARTS.inc()
+    m.WORKERS.set(1)
+    app_logging.on_drop(m.LOG_LINES_DROPPED.inc)
+    return publish_in_progress()
+
+
+def worker_stopping() -> None:
+    from app.metrics import instruments as m  # noqa: PLC0415
+
+    m.WORKERS.set(0)
+    m.IN_PROGRESS.set(0)
 
 
 async def _purge_expired_keys(items: ItemRepository, interval_s: float) -> None:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     log_queue_max: int = Field(default=10_000, ge=100, le=1_000_000)
     # Off only to measure what the bundle's own middleware costs (see loadtest/).
     middleware: bool = True
+    # Prometheus metrics (app/metrics/), served on their own port by servers/exporter.py; off
+    # = no middleware, no store timing, no exporter (the load test measures both).
+    metrics: bool = True
     # CORS: origins allowed to call the API from a browser (comma-separated), empty = no CORS
     # headers at all. Credentials (cookies, Authorization) only with explicit origins.
     cors_origins: Annotated[list[str], NoDecode] = []

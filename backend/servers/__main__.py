@@ -1,15 +1,19 @@
 """Launcher: ``python -m servers {gunicorn|uvicorn|gunicorn-asgi|granian}``.
 
 Brings the store's schema up to date once, before any worker exists (or, where a deploy step
-migrates, only checks it is: APP_MIGRATE_ON_START), then replaces itself with the chosen server
-(exec), which becomes PID 1's child-free successor and receives signals directly.
+migrates, only checks it is: APP_MIGRATE_ON_START), empties the metrics directory and starts
+the metrics exporter (servers/exporter.py), then replaces itself with the chosen server (exec),
+which takes this pid (PID 1 in the container) and receives signals directly.
 """
 
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 from typing import get_args
 
+from app.metrics import multiprocess
 from app.settings import Settings, settings_or_exit
 from app.store import migrate
 from servers.proxies import trusted_proxies
@@ -81,6 +85,17 @@ def claim_socket(path: str) -> None:
     sys.exit(f"{path} is served by another process: several app replicas need APP_UPSTREAM=tcp")
 
 
+def start_exporter(server: str) -> None:
+    """Metrics: empty the multiprocess directory (no worker exists yet) and start the exporter
+    beside the server (servers/exporter.py). Gunicorn's hooks count worker exits; for the
+    others the exporter does, from the pids it finds dead."""
+    path = multiprocess.directory() or tempfile.mkdtemp(prefix="apibundle-metrics-")
+    os.environ[multiprocess.ENV] = path  # every worker inherits it
+    multiprocess.wipe(path)
+    mode = "hooks" if server.startswith("gunicorn") else "sweep"
+    subprocess.Popen([sys.executable, "-m", "servers.exporter", mode])  # outlives this exec: its parent
+
+
 def migrates_on_start(app: Settings) -> bool:
     """auto: SQLite yes (embedded, one host: nothing else would), Postgres no (the schema of a
     shared server is a deploy step: compose's `migrate` service, `python -m app.store.migrate`)."""
@@ -112,9 +127,14 @@ def main(argv: list[str]) -> None:
         if os.environ.get(name) == "":
             del os.environ[name]  # "unset", as the settings read it; Gunicorn would fail on ""
     settings = ServerSettings()
-    prepare_store(settings_or_exit("servers"))
+    app_settings = settings_or_exit("servers")
+    prepare_store(app_settings)
     if settings.socket_path:
         claim_socket(settings.socket_path)
+    if app_settings.metrics:
+        start_exporter(argv[0])
+    else:
+        os.environ.pop(multiprocess.ENV, None)  # nothing writes metric files
     command = COMMANDS[argv[0]](settings)
     os.environ["SERVER_RELOAD"] = "true" if settings.reload and argv[0] == "uvicorn" else "false"
     print(f"exec: {' '.join(command)}", file=sys.stderr, flush=True)
