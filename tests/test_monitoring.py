@@ -3,7 +3,8 @@ built like every other image, scraping the running bundle over the internal back
 
 One stack for the whole module: prod + monitoring with two app replicas, so DNS discovery of
 `app` has to find both (Nginx reaches them over TCP). What it proves: every target Prometheus
-knows is up, the app once per replica; Nginx's counters arrive through the exporter and move
+knows is up, the app once per replica, and the app's request counter and the README's p95 query
+follow real requests; Nginx's counters arrive through the exporter and move
 with real connections; stub_status and the metrics stay off the public side; Prometheus runs
 locked down, with its rules loaded and short retention, its UI on the host's loopback only."""
 
@@ -77,6 +78,9 @@ def health_by_job(stack) -> dict[str, list[tuple[str, str, str]]]:
 # --- targets -----------------------------------------------------------------------------------
 
 
+README_P95 = "histogram_quantile(0.95, sum by (route, le) (rate(app_http_request_duration_seconds_bucket[5m])))"
+
+
 def test_nginx_exporter_and_prometheus_targets_are_up(stack):
     def ready():
         jobs = health_by_job(stack)
@@ -100,18 +104,36 @@ def test_every_app_replica_is_discovered(stack):
     assert found
 
 
-@pytest.mark.xfail(
-    reason="APP METRICS NOT YET ON MAIN: the app's :9100 metrics port is the metrics helper's work (issue 11); "
-    "until it is merged the app targets are discovered but down",
-    strict=False,
-)
 def test_every_target_is_up_including_each_app_replica(stack):
     def all_up():
         jobs = health_by_job(stack)
         every = [t for ts in jobs.values() for t in ts]
         return jobs if len(jobs.get("app", [])) == REPLICAS and all(h == "up" for _, h, _ in every) else None
 
-    wait_for("every target up", all_up, TARGETS_UP_S)
+    jobs = wait_for("every target up", all_up, TARGETS_UP_S)
+    assert set(jobs) == {"app", "nginx", "prometheus"}
+    assert {i for i, _, _ in jobs["app"]} == {f"{ip}:9100" for ip in app_ips(stack)}
+
+
+def test_app_metrics_arrive_from_every_replica_and_count_requests(stack):
+    # The app's own counter, summed by Prometheus over both replicas (each one the sum of its
+    # workers), grows with requests sent through Nginx: the queries in the README work.
+    def total() -> float | None:
+        r = query(stack, 'sum(app_http_requests_total{route="/api/health"})')
+        return float(r[0]["value"][1]) if r else 0.0
+
+    wait_for("app metrics from both replicas", lambda: len(query(stack, "app_workers")) == REPLICAS, TARGETS_UP_S)
+    before = total()
+    with stack.client() as c:
+        for _ in range(40):
+            assert c.get("/api/health").status_code == 200
+    wait_for("40 more /api/health requests counted", lambda: total() >= before + 40, 30)
+    # rate() needs two scrapes of the new series: the next scrape brings the route's p95.
+    wait_for(
+        "p95 of /api/health",
+        lambda: [r for r in query(stack, README_P95) if r["metric"].get("route") == "/api/health"],
+        30,
+    )
 
 
 # --- Nginx's counters through the exporter -----------------------------------------------------
