@@ -30,8 +30,8 @@ class Settings(BaseSettings):
     # How long a request waits for a free pooled connection before it gets a 503.
     database_pool_timeout_s: float = Field(default=5, gt=0, le=300)
     database_connect_timeout_s: int = Field(default=5, ge=1, le=300)
-    # Check a pooled connection before lending it (one round trip): after Postgres restarts,
-    # requests get fresh connections instead of 503s on the broken ones.
+    # Check a pooled connection that sat idle (1 s or more) before lending it (one round trip):
+    # after Postgres restarts, requests get fresh connections instead of errors on broken ones.
     database_pool_check: bool = True
     # Whether `python -m servers` applies migrations before starting the server. auto: for
     # SQLite yes (one host, before any worker exists), for Postgres no (a deploy step: the

@@ -7,6 +7,8 @@ so timestamps come back as the SQLite store gives them.
 """
 
 import os
+import time
+from weakref import WeakKeyDictionary
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -24,8 +26,25 @@ def conninfo(settings: Settings, target: PostgresUrl) -> str:
     )
 
 
+# A connection handed back less than this long ago is lent again unchecked (HikariCP's
+# "alive bypass window"): under load no request pays the check's round trip (measured: 1.1 vs
+# 0.6 ms per sequential create), while connections that sat idle, as through a Postgres
+# restart, are checked and replaced before a request sees them.
+RECENTLY_USED_S = 1.0
+_returned_at: WeakKeyDictionary[AsyncConnection, float] = WeakKeyDictionary()
+
+
 async def _configure(conn: AsyncConnection) -> None:
     await conn.execute("SET TIME ZONE 'UTC'")
+
+
+async def _returned(conn: AsyncConnection) -> None:
+    _returned_at[conn] = time.monotonic()
+
+
+async def _check(conn: AsyncConnection) -> None:
+    if time.monotonic() - _returned_at.get(conn, float("-inf")) >= RECENTLY_USED_S:
+        await AsyncConnectionPool.check_connection(conn)
 
 
 async def open_pool(settings: Settings, target: PostgresUrl) -> AsyncConnectionPool:
@@ -38,7 +57,8 @@ async def open_pool(settings: Settings, target: PostgresUrl) -> AsyncConnectionP
         timeout=settings.database_pool_timeout_s,
         kwargs={"autocommit": True},
         configure=_configure,
-        check=AsyncConnectionPool.check_connection if settings.database_pool_check else None,
+        check=_check if settings.database_pool_check else None,
+        reset=_returned,
         name=f"apibundle-{os.getpid()}",
         open=False,
     )
