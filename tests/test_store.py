@@ -101,3 +101,25 @@ def test_the_password_is_a_secret_file_never_in_an_environment_or_image(prod_pos
         "import psycopg; psycopg.connect('host=postgres user=postgres dbname=app connect_timeout=5')", check=False,
     )  # fmt: skip
     assert superuser.returncode != 0 and "pg_hba.conf rejects" in superuser.stderr
+
+
+def test_concurrent_migrate_runs_apply_each_version_once_on_postgres(prod_postgres):
+    # Four runners at once on a fresh database (as several hosts, or a retried one-shot
+    # service, would): the advisory lock queues them, one applies, the others find it done.
+    db = f"race_{uuid.uuid4().hex[:8]}"
+    _psql(prod_postgres, f"CREATE DATABASE {db} OWNER app")
+    script = (
+        "import subprocess, sys, os;"
+        f" env = dict(os.environ, APP_DATABASE_URL='postgresql://app@postgres:5432/{db}');"
+        " ps = [subprocess.Popen([sys.executable, '-m', 'app.store.migrate'], env=env, stderr=subprocess.PIPE,"
+        " text=True) for _ in range(4)];"
+        " outs = [p.communicate()[1] for p in ps];"
+        " print([p.returncode for p in ps]); print(sum('applied 1' in o for o in outs))"
+    )
+    out = prod_postgres.run("exec", "-T", "app", "python3", "-c", script).stdout.split("\n")
+    assert out[0] == "[0, 0, 0, 0]" and out[1] == "1", out
+    rows = prod_postgres.run(
+        "exec", "-T", "postgres", "psql", "--host=/tmp", "-U", "postgres", "-d", db, "-Atc",
+        "SELECT count(*), max(version) FROM schema_migrations",
+    ).stdout.strip()  # fmt: skip
+    assert rows == "1|1"
