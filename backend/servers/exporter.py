@@ -25,7 +25,8 @@ from prometheus_client import start_http_server
 from app.metrics import multiprocess
 from servers.settings import ServerSettings
 
-SWEEP_INTERVAL_S = 1.0  # also between scrapes: dead workers leave "in progress" promptly
+SWEEP_INTERVAL_S = 1.0  # also between scrapes: dead workers leave "in progress" promptly, and
+# their files are folded into the archives (app/metrics/archive.py)
 
 
 def main(argv: list[str]) -> None:
@@ -38,10 +39,11 @@ def main(argv: list[str]) -> None:
     parent = os.getppid()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     settings = ServerSettings()
-    start_http_server(settings.metrics_port, settings.host, registry=multiprocess.registry(path, count_exits))
+    exported = multiprocess.Exported(path, count_exits)
+    start_http_server(settings.metrics_port, settings.host, registry=exported.registry)
     print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics ({argv[0]})", file=sys.stderr, flush=True)
     while os.getppid() == parent:
-        multiprocess.sweep(path, count_exits)
+        exported.tidy()
         time.sleep(SWEEP_INTERVAL_S)
 
 

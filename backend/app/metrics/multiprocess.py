@@ -9,7 +9,7 @@ worker would count as serving forever. That is ``mark_process_dead``. Gunicorn c
 ``child_exit`` hook; ``uvicorn --workers`` and ``--reload`` have no hooks, so ``sweep`` finds
 workers whose live-gauge file outlived them (any dead or zombie pid) and does it instead. The
 exporter sweeps before every scrape, so the answer never includes a dead worker, whichever
-server runs.
+server runs, and folds long-dead workers' files into archives (app/metrics/archive.py).
 """
 
 import json
@@ -21,6 +21,9 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+from app.metrics.archive import Archiver
+from app.metrics.processes import alive
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 _LIVE = re.compile(r"^gauge_live\w+?_(\d+)\.db$")
@@ -37,23 +40,6 @@ def wipe(path: str) -> None:
     os.makedirs(path, exist_ok=True)
     for name in os.listdir(path):
         os.remove(os.path.join(path, name))
-
-
-def alive(pid: int) -> bool:
-    """Is ``pid`` a running process? A zombie (exited, not yet reaped) is not."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rpartition(b")")[2].split()[0] != b"Z"
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel (a zombie then counts as alive until reaped)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
 
 
 def live_pids(path: str) -> set[int]:
@@ -96,29 +82,37 @@ def sweep(path: str, count_exits: bool) -> list[int]:
     """Find workers that died without a hook telling (uvicorn's supervisors have none), drop
     their live gauges and, with ``count_exits``, count each exit as ``unknown``. Returns them."""
     with _sweeping:
-        dead = [pid for pid in live_pids(path) if pid != os.getpid() and not alive(pid)]
-        for pid in dead:
-            if count_exits:
-                record_exit(path, pid, "unknown")
-            else:
-                mark_dead(path, pid)
-        return dead
+        return _sweep(path, count_exits)
 
 
-class _SweepingCollector:
-    """MultiProcessCollector that sweeps first: every scrape is of live workers only."""
+def _sweep(path: str, count_exits: bool) -> list[int]:
+    dead = [pid for pid in live_pids(path) if pid != os.getpid() and not alive(pid)]
+    for pid in dead:
+        if count_exits:
+            record_exit(path, pid, "unknown")
+        else:
+            mark_dead(path, pid)
+    return dead
+
+
+class Exported:
+    """What the exporter serves: the sum over every process's files in ``path``, swept of dead
+    workers first, with the files of long-dead ones folded into the archives (app/metrics/
+    archive.py). Tidying and collecting share one lock: a scrape never sees a half fold."""
 
     def __init__(self, path: str, count_exits: bool) -> None:
         self.path, self.count_exits = path, count_exits
+        self.archiver = Archiver(path)
         self._files = MultiProcessCollector(None, path)
+        self.registry = CollectorRegistry()
+        self.registry.register(self)
+
+    def tidy(self) -> None:
+        with _sweeping:
+            _sweep(self.path, self.count_exits)
+            self.archiver.fold_dead()
 
     def collect(self) -> Iterable:
-        sweep(self.path, self.count_exits)
-        return self._files.collect()
-
-
-def registry(path: str, count_exits: bool) -> CollectorRegistry:
-    """What the exporter serves: the sum over every process's files in ``path``."""
-    reg = CollectorRegistry()
-    reg.register(_SweepingCollector(path, count_exits))
-    return reg
+        with _sweeping:
+            _sweep(self.path, self.count_exits)
+            return list(self._files.collect())

@@ -28,6 +28,7 @@ UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 IN_PROGRESS_INTERVAL_S = 0.5
 _BOUNDS = tuple(m.HTTP_BUCKETS)
+_NO_STATE: dict = {}
 
 
 def route_template(scope: Scope) -> str:
@@ -36,7 +37,7 @@ def route_template(scope: Scope) -> str:
     FastAPI (0.16x) routes an included router's path itself and keeps the whole template
     (prefixes included) in its per-request ``scope["fastapi"]`` state; ``scope["route"]`` is the
     route as its router declared it (no prefix), which is all a plain Starlette app leaves."""
-    context = scope.get("fastapi", {}).get("effective_route_context")
+    context = scope.get("fastapi", _NO_STATE).get("effective_route_context")
     path = getattr(context, "path_format", None) or getattr(scope.get("route"), "path_format", None)
     return path if isinstance(path, str) else UNMATCHED
 
@@ -57,11 +58,6 @@ class _Series:
         histogram = m.DURATION.labels(route, method)
         self.buckets = [cell(b) for b in histogram._buckets]
         self.sum = cell(histogram._sum)
-
-    def record(self, seconds: float) -> None:
-        self.count.inc(1)
-        self.buckets[bisect_left(_BOUNDS, seconds)].inc(1)  # the first bound >= seconds, as observe()
-        self.sum.inc(seconds)
 
 
 _series: dict[tuple[str, str, int], _Series] = {}
@@ -93,7 +89,9 @@ def _record(scope: Scope, status: int, seconds: float) -> None:
     series = _series.get(key)
     if series is None:
         series = _series[key] = _Series(route, method, status_class(status))
-    series.record(seconds)
+    series.count.inc(1)
+    series.buckets[bisect_left(_BOUNDS, seconds)].inc(1)  # the first bound >= seconds, as observe()
+    series.sum.inc(seconds)
 
 
 class MetricsMiddleware:

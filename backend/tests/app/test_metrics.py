@@ -131,3 +131,42 @@ def test_metrics_off_adds_nothing(settings, tmp_path):
 def test_the_public_app_has_no_metrics_route(client):
     assert client.get("/api/metrics").status_code == 404
     assert client.get("/metrics").status_code == 404
+
+
+def test_in_progress_counts_a_request_until_its_body_ends_and_is_published():
+    import asyncio  # noqa: PLC0415
+
+    from app.middleware import metrics as mm  # noqa: PLC0415
+
+    async def streaming(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        await release.wait()
+        await send({"type": "http.response.body", "body": b"b"})
+
+    async def sent(message):
+        pass
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def scenario():
+        nonlocal release
+        release = asyncio.Event()
+        base = mm.in_progress.n
+        request = asyncio.create_task(mm.MetricsMiddleware(streaming)({"type": "http", "method": "GET"}, receive, sent))
+        await asyncio.sleep(0)
+        assert mm.in_progress.n == base + 1
+        publisher = asyncio.create_task(mm.publish_in_progress(0.01))
+        await asyncio.sleep(0.05)
+        assert sample("app_http_requests_in_progress") == base + 1
+        release.set()
+        await request
+        await asyncio.sleep(0.05)
+        assert mm.in_progress.n == base and sample("app_http_requests_in_progress") == base
+        publisher.cancel()
+
+    release = None
+    before = requests(UNMATCHED)
+    asyncio.run(scenario())
+    assert requests(UNMATCHED) - before == 1

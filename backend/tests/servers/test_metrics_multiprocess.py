@@ -152,3 +152,46 @@ def test_wipe_empties_the_directory_but_keeps_it(tmp_path):
     assert list(tmp_path.iterdir())
     multiprocess.wipe(str(tmp_path))
     assert tmp_path.is_dir() and not list(tmp_path.iterdir())
+
+
+def totals(path: Path) -> dict[tuple, float]:
+    """Counter and histogram samples summed over the directory, as the exporter collects them."""
+    from prometheus_client.multiprocess import MultiProcessCollector  # noqa: PLC0415
+
+    families = MultiProcessCollector(None, str(path)).collect()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in families if f.type in ("counter", "histogram") for s in f.samples}  # fmt: skip
+
+
+def test_dead_workers_files_are_folded_into_the_archive_with_the_same_sums(tmp_path):
+    from app.metrics.archive import Archiver  # noqa: PLC0415
+
+    observe = "from app.metrics import instruments as m; m.DURATION.labels('/api/x', 'GET').observe(0.003)"
+    archiver = Archiver(str(tmp_path), grace_s=10)
+    for round_ in range(2):
+        for _ in range(2):
+            worker = start_worker(tmp_path, "exit")  # 5 requests counted, then it ends
+            worker.wait()
+            subprocess.run([sys.executable, "-c", observe], env=metrics_env(tmp_path), check=True)
+        before = totals(tmp_path)
+        multiprocess.sweep(str(tmp_path), count_exits=False)  # the exporter's tidy(): live gauges first
+        assert archiver.fold_dead(now=100.0 * round_) == []  # within the grace period: left alone
+        assert len(archiver.fold_dead(now=100.0 * round_ + 11)) == 4  # 2 workers + 2 observers
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["counter_archive.db", "histogram_archive.db"]
+        assert totals(tmp_path) == before
+    after = totals(tmp_path)
+    assert value(after, "app_http_requests_total", route="/api/x", method="GET", status="2xx") == 20
+    assert value(after, "app_http_request_duration_seconds_count", route="/api/x", method="GET") == 4
+    assert value(after, "app_http_request_duration_seconds_bucket", route="/api/x", method="GET", le="0.005") == 4
+
+
+def test_a_live_workers_files_are_never_folded(tmp_path):
+    from app.metrics.archive import Archiver  # noqa: PLC0415
+
+    worker = start_worker(tmp_path)
+    try:
+        assert Archiver(str(tmp_path), grace_s=0).fold_dead() == []
+        assert (tmp_path / f"counter_{worker.pid}.db").exists()
+    finally:
+        worker.kill()
+        worker.wait()
