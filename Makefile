@@ -1,5 +1,6 @@
 # apibundle: FastAPI behind Nginx and Gunicorn-managed Uvicorn workers.
 #   make up      prod profile (Gunicorn), sets up certs and images first, waits until healthy
+#                (MONITORING=1 adds the monitoring profile: Prometheus + the Nginx exporter)
 #   make test    unit tests and container tests (real Nginx, real Gunicorn, real containers)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,37 +14,58 @@ PYTEST_ARGS ?=
 # and exports PYTHON_IMAGE / NGINX_IMAGE / PIP_NO_INDEX for compose. OFFLINE=1 forces air-gapped.
 WITH_IMAGES = eval "$$(OFFLINE=$(OFFLINE) scripts/images.sh)"
 OFFLINE ?= auto
+# MONITORING=1: `make up` / `make dev` also run the monitoring profile (Prometheus on
+# 127.0.0.1:${PROMETHEUS_PORT:-9090}, the Nginx exporter).
+MONITORING ?=
+comma := ,
+WITH_MONITORING = $(if $(filter 1 true yes,$(MONITORING)),$(comma)monitoring)
+# STORE=postgres adds the postgres profile and points the app at it (default: SQLite, as ever).
+STORE ?= sqlite
+ifeq ($(STORE),postgres)
+STORE_PROFILES := ,postgres
+export APP_DATABASE_URL ?= postgresql://app@postgres:5432/app
+else ifeq ($(STORE),sqlite)
+STORE_PROFILES :=
+else
+$(error STORE must be sqlite or postgres, not '$(STORE)')
+endif
+ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev down logs ps certs images test unit lint format lock clean loadtest resilience report middleware-cost \
+.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost \
 	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-up: certs images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy
+up: certs secrets images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy; STORE=postgres for Postgres
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
-	COMPOSE_PROFILES=prod $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=prod$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
+	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
-dev: certs images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted)
+dev: certs secrets images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted); STORE=postgres for Postgres
 	COMPOSE_PROFILES=prod $(COMPOSE) rm --stop --force app
-	COMPOSE_PROFILES=dev $(COMPOSE) up --detach --wait
+	COMPOSE_PROFILES=dev$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
 	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on backend/app changes"
+	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
-down: ## stop and remove the bundle's containers (the data volume is kept)
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) down --remove-orphans
+down: ## stop and remove the bundle's containers (the data volumes are kept)
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --remove-orphans
 
 logs: ## follow the logs of every service
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) logs --follow --tail=100
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) logs --follow --tail=100
 
 ps: ## show the services and their health
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) ps
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) ps --all
 
 certs: ## make a local CA and a server certificate (kept while valid)
 	scripts/certs.sh
 
+secrets: ## make the Postgres password file secrets/postgres_password (kept once made; git-ignored)
+	scripts/secrets.sh
+
 images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
-	$(WITH_IMAGES) && COMPOSE_PROFILES=prod,dev $(COMPOSE) build \
+	$(WITH_IMAGES) && COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) build \
 	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator --profile compare-image build
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
@@ -52,7 +74,7 @@ images: ## build the images (from Debian packages and a host wheelhouse where no
 LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
-loadtest: $(VENV)/.installed certs images reports ## compare app-server topologies under load; writes reports/<UTC time>/
+loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner
 
 resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn
@@ -75,11 +97,11 @@ $(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/req
 
 # Docker Swarm (loadtest/swarm.py; stack generated from docker-compose.yml by compose/swarm/generate.py).
 # Knobs: STACK (apibundle), STORE=postgres, HTTP_PORT/HTTPS_PORT, SWARM_ADVERTISE_ADDR, TAG (swarm-deploy),
-# LOCUST_WORKERS/USERS/DURATION (swarm-locust).
+# LOCUST_WORKERS/USERS/DURATION (swarm-locust), SWARM_STORES (swarm-test: "sqlite postgres").
 SWARM = $(VENV)/bin/python -m loadtest.swarm
-export STACK STORE TAG SWARM_ADVERTISE_ADDR
+export STACK STORE TAG SWARM_ADVERTISE_ADDR SWARM_STORES
 
-swarm-up: $(VENV)/.installed certs images reports ## a single-node swarm if none, deploy the stack, wait until converged and healthy
+swarm-up: $(VENV)/.installed certs secrets images reports ## a single-node swarm if none, deploy the stack, wait until converged and healthy
 	$(SWARM) up
 
 swarm-deploy: $(VENV)/.installed ## roll a new app image out: make swarm-deploy TAG=<tag> (built from ./backend; rolls back if unhealthy)
@@ -93,7 +115,7 @@ swarm-down: $(VENV)/.installed ## remove the stack; leave the swarm only if swar
 swarm-locust: $(VENV)/.installed ## Locust master + workers as Swarm services against the stack (LOCUST_WORKERS=2)
 	$(SWARM) locust
 
-swarm-test: $(VENV)/.installed certs images reports ## full-length Swarm rolling update + rollback under load, with a report
+swarm-test: $(VENV)/.installed certs secrets images reports ## full-length Swarm rolling update + rollback under load, with a report
 	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and the import-layer contracts (import-linter)
@@ -117,6 +139,6 @@ lock: ## re-pin the Python dependencies (needs uv)
 	cd loadtest && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 
-clean: down ## remove containers, the data volume and local build inputs (keeps certs)
-	COMPOSE_PROFILES=prod,dev $(COMPOSE) down --volumes
+clean: down ## remove containers, the data volumes and local build inputs (keeps certs and secrets)
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --volumes
 	rm -rf $(VENV) backend/wheelhouse/*.whl loadtest/wheelhouse/*.whl

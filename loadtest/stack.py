@@ -4,6 +4,7 @@ topology with its generator), `Bundle` the bundle itself (docker-compose.yml) on
 ports, used by the container tests and the resilience runs."""
 
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -126,23 +127,43 @@ class Stack:
         raise TimeoutError(f"{service} not healthy after {timeout}s:\n{self.logs(service)[-3000:]}")
 
 
+# What each store adds to the bundle: compose profiles and the app's APP_DATABASE_URL.
+STORES = {
+    "sqlite": ([], {}),
+    "postgres": (["postgres"], {"APP_DATABASE_URL": "postgresql://app@postgres:5432/app"}),
+}
+
+
 class Bundle(Stack):
-    """The bundle (docker-compose.yml, one profile) built from source, its ports published on
-    free loopback ports, with clients that trust its CA."""
+    """The bundle (docker-compose.yml, one profile, on SQLite or on its Postgres, plus optional
+    add-on profiles such as ``monitoring``) built from source, its ports published on free
+    loopback ports, with clients that trust its CA and a Postgres password of its own
+    (scripts/secrets.sh into ``workdir``)."""
 
     def __init__(self, root: Path, profile: str, project: str, certs: Path, reports_dir: Path, workdir: Path,
-                 extra_env: dict) -> None:  # fmt: skip
-        self.profile, self.certs = profile, certs
+                 extra_env: dict, store: str = "sqlite", extra_profiles: tuple[str, ...] = ()) -> None:  # fmt: skip
+        self.profile, self.certs, self.store = profile, certs, store
         self.http_port, self.https_port = free_port(), free_port()
+        self.prometheus_port = free_port()  # published only with the monitoring profile
+        store_profiles, store_env = STORES[store]
+        secrets = workdir / "secrets"
+        subprocess.run(
+            [str(root / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
+            check=True, capture_output=True,
+        )  # fmt: skip
         env = {
             "HTTP_PORT": self.http_port,
             "HTTPS_PORT": self.https_port,
+            "PROMETHEUS_PORT": self.prometheus_port,
             "BIND_ADDRESS": "127.0.0.1",
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports_dir,
+            "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
+            **store_env,
             **extra_env,
         }
-        super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", [profile], build=True)
+        profiles = [profile, *store_profiles, *extra_profiles]
+        super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", profiles, build=True)
 
     @property
     def ca(self) -> Path:

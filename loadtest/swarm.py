@@ -131,6 +131,10 @@ class SwarmStack:
     workdir: Path = ROOT / ".swarm"
 
     @property
+    def store(self) -> str:  # what loadtest.resilience.integrity checks
+        return "postgres" if "postgres" in self.profiles else "sqlite"
+
+    @property
     def stack_file(self) -> Path:
         return self.workdir / f"{self.name}.yml"
 
@@ -199,8 +203,9 @@ class SwarmStack:
         short = spec["Spec"]["Name"].removeprefix(f"{self.name}_")
         restart = (spec["Spec"]["TaskTemplate"].get("RestartPolicy") or {}).get("Condition", "any")
         tasks = [t for t in self.tasks(short) if t["DesiredState"] == "running"]
-        if restart != "any":  # one-shot (migrate): done once a task completed
-            return any(t["Status"]["State"] == "complete" for t in self.tasks(short))
+        if restart != "any":  # one-shot (migrate): done once its current task completed
+            current = [t for t in self.tasks(short) if t["DesiredState"] != "shutdown"]
+            return bool(current) and all(t["Status"]["State"] == "complete" for t in current)
         state = (spec.get("UpdateStatus") or {}).get("State", "completed")
         if state not in FINAL_UPDATE_STATES:
             return False
@@ -247,6 +252,18 @@ class SwarmStack:
         self.wait_converged(max(30.0, deadline - time.monotonic()))
         return UpdateResult(image, status["State"], round(time.monotonic() - start, 1), status.get("Message", ""),
                             self.image(short))  # fmt: skip
+
+    def update_app(self, image: str, timeout: float = 300) -> UpdateResult:
+        """What `make swarm-deploy` does: the one-shot `migrate` runs the new image's migrations
+        first (a task that must complete), then the app rolls over to it."""
+        start, names = time.monotonic(), {s["Name"] for s in self.services()}
+        if self.service("migrate") in names and self.image("migrate") != image:
+            migrated = self.update_image("migrate", image, timeout)
+            if migrated.state != "completed":
+                return migrated
+        result = self.update_image("app", image, timeout)
+        result.duration_s = round(time.monotonic() - start, 1)  # migrations included
+        return result
 
     # clients (the same interface as loadtest.stack.Bundle, for the resilience code)
 
@@ -385,7 +402,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "deploy":
         tag = os.environ.get("TAG") or sys.exit("usage: make swarm-deploy TAG=<image tag>")
-        result = stack.update_image("app", pushed(f"apibundle/backend:{tag}"))
+        result = stack.update_app(pushed(f"apibundle/backend:{tag}"))
         print(f"swarm-deploy: {result.image}: {result.state} in {result.duration_s} s; app runs {result.image_after}"
               + (f" ({result.message})" if result.message else ""))  # fmt: skip
         return 0 if result.state == "completed" else 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the bundle's images: `make images`.
 #
-# Base images are build arguments (PYTHON_IMAGE, NGINX_IMAGE) that default to the official,
+# Base images are build arguments (PYTHON_IMAGE, NGINX_IMAGE, POSTGRES_IMAGE) that default to the official,
 # tag-pinned images. Where no container registry is reachable (detected here, or OFFLINE=1),
 # the same Dockerfiles build from local base images made from Debian packages with debootstrap,
 # and Python packages come from a wheelhouse downloaded on the host, because pip inside a
@@ -14,9 +14,17 @@ cd "$(dirname "$0")/.."
 
 : "${OFFICIAL_PYTHON_IMAGE:=python:3.13.5-slim-trixie}"
 : "${OFFICIAL_NGINX_IMAGE:=nginx:1.28.0}"
+: "${OFFICIAL_POSTGRES_IMAGE:=postgres:17-trixie}"
 : "${LOCAL_PYTHON_IMAGE:=apibundle/base-python:trixie}"
 : "${LOCAL_NGINX_IMAGE:=apibundle/base-nginx:trixie}"
 : "${LOCAL_LOADTEST_IMAGE:=apibundle/base-loadtest:trixie}"   # the generator: Python + wrk
+: "${LOCAL_POSTGRES_IMAGE:=apibundle/base-postgres:trixie}"   # PostgreSQL 17 (STORE=postgres)
+# Monitoring profile: the same versions as Debian trixie's packages (prometheus 2.53.3,
+# prometheus-nginx-exporter 1.4.1), so both paths run the same software.
+: "${OFFICIAL_PROMETHEUS_IMAGE:=prom/prometheus:v2.53.3}"
+: "${OFFICIAL_NGINX_EXPORTER_IMAGE:=nginx/nginx-prometheus-exporter:1.4.1}"
+: "${LOCAL_PROMETHEUS_IMAGE:=apibundle/base-prometheus:trixie}"
+: "${LOCAL_NGINX_EXPORTER_IMAGE:=apibundle/base-nginx-exporter:trixie}"
 : "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
 : "${OFFLINE:=auto}"
 IMAGE_PYTHON_VERSION=3.13   # the Python of both the official image and Debian trixie
@@ -25,9 +33,11 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# debootstrap_image NAME PACKAGES: a minimal Debian trixie root filesystem, imported as NAME.
+# debootstrap_image NAME PACKAGES [FIXUP]: a minimal Debian trixie root filesystem, imported as
+# NAME; FIXUP (optional) runs in the root folder before the import (e.g. a symlink that puts a
+# binary where the official image has it).
 debootstrap_image() {
-  local name=$1 packages=$2 root
+  local name=$1 packages=$2 fixup=${3:-} root
   if have_image "$name"; then return 0; fi
   command -v debootstrap >/dev/null || { log "debootstrap is missing (apt-get install debootstrap)"; exit 1; }
   root=$(mktemp -d /var/tmp/apibundle-rootfs.XXXXXX)
@@ -35,6 +45,7 @@ debootstrap_image() {
   debootstrap --variant=minbase --include="$packages" trixie "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
     || { tail -n 30 "$root.log" >&2; exit 1; }
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc "$root"/usr/share/man
+  if [ -n "$fixup" ]; then (cd "$root" && eval "$fixup"); fi
   tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$name" >/dev/null
   rm -rf "$root" "$root.log"
 }
@@ -57,21 +68,30 @@ wheelhouse() {
   sha256sum "$@" >"$stamp"
 }
 
-# resolve OFFICIAL LOCAL PACKAGES: which base image to build from.
+# resolve OFFICIAL LOCAL PACKAGES [FIXUP]: which base image to build from.
 resolve() {
-  local official=$1 local_name=$2 packages=$3
+  local official=$1 local_name=$2 packages=$3 fixup=${4:-}
   case "$OFFLINE" in
-    1|true|yes) debootstrap_image "$local_name" "$packages"; echo "$local_name"; return ;;
+    1|true|yes) debootstrap_image "$local_name" "$packages" "$fixup"; echo "$local_name"; return ;;
     0|false|no) echo "$official"; return ;;
   esac
   if have_image "$official"; then echo "$official"; return; fi
   if timeout 60 docker pull -q "$official" >/dev/null 2>&1; then echo "$official"; return; fi
   log "no registry answers for $official: building from Debian packages instead"
-  debootstrap_image "$local_name" "$packages"; echo "$local_name"
+  debootstrap_image "$local_name" "$packages" "$fixup"; echo "$local_name"
 }
 
 python_image=$(resolve "$OFFICIAL_PYTHON_IMAGE" "$LOCAL_PYTHON_IMAGE" python3,python3-venv,ca-certificates)
 nginx_image=$(resolve "$OFFICIAL_NGINX_IMAGE" "$LOCAL_NGINX_IMAGE" nginx,curl,ca-certificates)
+# Debian's server package only: postgres/Dockerfile brings its own entrypoint (initdb, password
+# from the secret file), used on the official image too.
+postgres_image=$(resolve "$OFFICIAL_POSTGRES_IMAGE" "$LOCAL_POSTGRES_IMAGE" postgresql-17)
+# The monitoring images (monitoring/*.Dockerfile) expect the official images' paths: promtool and
+# prometheus in /bin (usrmerge: /bin is /usr/bin on trixie), the exporter as
+# /usr/bin/nginx-prometheus-exporter (Debian names it prometheus-nginx-exporter).
+prometheus_image=$(resolve "$OFFICIAL_PROMETHEUS_IMAGE" "$LOCAL_PROMETHEUS_IMAGE" prometheus)
+nginx_exporter_image=$(resolve "$OFFICIAL_NGINX_EXPORTER_IMAGE" "$LOCAL_NGINX_EXPORTER_IMAGE" \
+  prometheus-nginx-exporter 'ln -s prometheus-nginx-exporter usr/bin/nginx-prometheus-exporter')
 if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
   # The generator also needs wrk, which the Dockerfile cannot apt-get without a network:
   # its local base carries it. (On the official image the Dockerfile installs it with apt.)
@@ -84,5 +104,6 @@ else
   loadtest_image=$python_image
   pip_no_index=0
 fi
-printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q\n' \
-  "$python_image" "$nginx_image" "$loadtest_image" "$pip_no_index"
+printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q POSTGRES_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q\n' \
+  "$python_image" "$nginx_image" "$postgres_image" "$loadtest_image" "$pip_no_index"
+printf 'export PROMETHEUS_IMAGE=%q NGINX_EXPORTER_IMAGE=%q\n' "$prometheus_image" "$nginx_exporter_image"

@@ -55,15 +55,19 @@ def reports_dir(tmp_path_factory) -> Path:
     return reports
 
 
-def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, **extra_env) -> Bundle:
+def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, store: str = "sqlite",
+                extra_profiles: tuple[str, ...] = (), **extra_env) -> Bundle:  # fmt: skip
+    name = "-".join([profile if store == "sqlite" else f"{profile}-{store}", *extra_profiles])
     stack = Bundle(
         root=ROOT,
         profile=profile,
-        project=f"apibundle-test-{profile}-{uuid.uuid4().hex[:6]}",
+        project=f"apibundle-test-{name}-{uuid.uuid4().hex[:6]}",
         certs=certs,
         reports_dir=reports_dir,
-        workdir=tmp_path_factory.mktemp(f"stack-{profile}"),
+        workdir=tmp_path_factory.mktemp(f"stack-{name}"),
         extra_env=extra_env,
+        store=store,
+        extra_profiles=extra_profiles,
     )
     stack.start()
     return stack
@@ -74,6 +78,20 @@ def prod(certs, reports_dir, tmp_path_factory):
     stack = start_stack("prod", certs, reports_dir, tmp_path_factory)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def prod_postgres(certs, reports_dir, tmp_path_factory):
+    """The prod profile on the bundle's Postgres (profiles prod,postgres; APP_DATABASE_URL)."""
+    stack = start_stack("prod", certs, reports_dir, tmp_path_factory, store="postgres")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def store_stack(request) -> Bundle:
+    """The prod bundle on each store in turn: tests of what the store does run against both."""
+    return request.getfixturevalue("prod" if request.param == "sqlite" else "prod_postgres")
 
 
 @pytest.fixture(scope="module")

@@ -41,3 +41,19 @@ def test_a_source_change_reloads_the_worker(dev):
 def test_dev_static_site_is_the_same_nginx(dev):
     r = dev.get("/")
     assert r.status_code == 200 and r.headers["server"] == "nginx"
+
+
+def test_metrics_in_dev_survive_the_reload(dev):
+    """Runs after the reload above: the exporter beside `uvicorn --reload` found the old worker
+    dead (no hook tells it why), and the new one serves and is counted."""
+    from tests.test_metrics import scrape  # noqa: PLC0415 (the same scrape, from the Nginx container)
+
+    before = scrape(dev)
+    key = ("app_http_requests_total", (("method", "GET"), ("route", "/api/health"), ("status", "2xx")))
+    for _ in range(5):
+        assert dev.get("/api/health").status_code == 200
+    after = scrape(dev)
+    assert after[key] - before.get(key, 0.0) == 5
+    assert after[("app_workers", ())] == 1
+    assert after[("app_worker_starts_total", ())] >= 2
+    assert after.get(("app_worker_exits_total", (("cause", "unknown"),)), 0) >= 1

@@ -44,3 +44,15 @@ def test_fault(fault, server, certs, tmp_path):
         assert result["integrity"] == "ok", result
         assert result["created"] > 0, result  # the load really wrote during the fault
     assert result["requests"] > 100, result  # there was real load to lose
+
+
+# One short case on Postgres (make test's budget): a worker killed under load loses and
+# duplicates nothing there either, and amcheck finds the table and its indexes sound.
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f.name == "kill-worker"], ids=lambda f: f.name)
+def test_fault_on_postgres(fault, certs, tmp_path):
+    result = run_one(fault, "gunicorn", full_length=False, certs=certs, workdir=tmp_path, store="postgres")
+    why = {k: result.get(k) for k in _DECIDING} | {"result": result}
+    assert result["met"], why
+    assert result["lost_items"] == 0 and result["duplicated_items"] == 0, why
+    assert result["integrity"] == "ok", why
+    assert result["created"] > 0 and result["requests"] > 100, why

@@ -70,11 +70,12 @@ def test_root_filesystem_is_mounted_read_only(prod, service):
     mounts = [m.split() for m in exec_in(prod, service, "cat", "/proc/self/mounts").splitlines()]
     (root,) = [m for m in mounts if m[1] == "/"]
     assert "ro" in root[3].split(","), root
-    # Writable: the /tmp tmpfs, the app's data volume and the app's socket folder (/run/app: Nginx
-    # mounts it read-only, which is enough to connect); certs and reports are mounted read-only.
+    # Writable: the /tmp tmpfs, the app's data volume, the app's socket folder (/run/app: Nginx
+    # mounts it read-only, which is enough to connect) and the app's metrics tmpfs (/run/metrics);
+    # certs and reports are mounted read-only.
     # (/proc, /sys and /dev are the kernel's pseudo-filesystems, as Docker sets them up.)
     writable = {m[1] for m in mounts if "rw" in m[3].split(",") and not m[1].startswith(("/proc", "/sys", "/dev"))}
-    assert writable == ({"/tmp", "/data", "/run/app"} if service == "app" else {"/tmp"}), writable
+    assert writable == ({"/tmp", "/data", "/run/app", "/run/metrics"} if service == "app" else {"/tmp"}), writable
 
 
 # --- secrets -----------------------------------------------------------------------------------

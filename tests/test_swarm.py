@@ -30,11 +30,11 @@ pytestmark = pytest.mark.containers
 SHOWN = ("requests", "failed_requests", "error_codes", "stalls", "update_s", "retried_requests", "notes")
 
 
-def _profiles() -> list[str]:
-    """prod, plus postgres where docker-compose.yml has it (the store Swarm is meant to run on)."""
+def _store() -> str:
+    """postgres where docker-compose.yml has it (the store the Swarm stack is meant to run on)."""
     out = subprocess.run(["docker", "compose", "--profile", "postgres", "config", "--services"], cwd=ROOT,
                          capture_output=True, text=True, check=True)  # fmt: skip
-    return ["prod", "postgres"] if "postgres" in out.stdout.split() else ["prod"]
+    return "postgres" if "postgres" in out.stdout.split() else "sqlite"
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +52,10 @@ def swarm():
 
 @pytest.fixture(scope="module")
 def stack(swarm, certs):
-    profiles = _profiles()
-    build_images(profiles, generator=True)
-    labelled = "postgres" in profiles and label_postgres_node()
-    s = updates.new_stack(certs, profiles, os.environ.get("BUNDLE_TAG", "latest"))
+    store = _store()
+    s = updates.new_stack(certs, store, os.environ.get("BUNDLE_TAG", "latest"))
+    build_images(s.profiles, generator=True)
+    labelled = store == "postgres" and label_postgres_node()
     try:
         s.deploy_s = s.deploy()
         yield s

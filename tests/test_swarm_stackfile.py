@@ -13,6 +13,7 @@ import sys
 import pytest
 import yaml
 
+from loadtest.stack import STORES
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.containers
@@ -20,30 +21,37 @@ pytestmark = pytest.mark.containers
 GENERATOR = ROOT / "compose" / "swarm" / "generate.py"
 OVERRIDES = yaml.safe_load((ROOT / "compose" / "swarm" / "overrides.yml").read_text())["services"]
 REJECTED = {"build", "profiles", "depends_on", "container_name", "restart", "security_opt", "tmpfs", "cpuset",
-            "pull_policy", "develop"}  # fmt: skip
+            "pull_policy", "develop", "group_add", "shm_size"}  # fmt: skip
 
 
-def _profiles() -> list[str]:
-    out = subprocess.run(["docker", "compose", "--profile", "postgres", "config", "--services"], cwd=ROOT,
-                         capture_output=True, text=True, check=True)  # fmt: skip
-    return ["prod", "postgres"] if "postgres" in out.stdout.split() else ["prod"]
+@pytest.fixture(scope="module", params=list(STORES))
+def store(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def env(certs, tmp_path_factory) -> dict:
+def env(store, certs, tmp_path_factory) -> dict:
+    secrets = tmp_path_factory.mktemp("secrets")
+    subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
+                   check=True, capture_output=True)  # fmt: skip
     return {**os.environ, "APP_UPSTREAM": "tcp", "APP_REPLICAS": "2", "CERTS_DIR": str(certs / "live"),
-            "HTTP_PORT": "28080", "HTTPS_PORT": "28443"}  # fmt: skip
+            "HTTP_PORT": "28080", "HTTPS_PORT": "28443", "POSTGRES_PASSWORD_FILE": str(secrets / "postgres_password"),
+            **STORES[store][1]}  # fmt: skip
+
+
+def _profiles(store: str) -> list[str]:
+    return [a for p in ["prod", *STORES[store][0]] for a in ("--profile", p)]
 
 
 @pytest.fixture(scope="module")
-def compose(env) -> dict:
-    cmd = ["docker", "compose", *[a for p in _profiles() for a in ("--profile", p)], "config", "--format", "json"]
+def compose(store, env) -> dict:
+    cmd = ["docker", "compose", *_profiles(store), "config", "--format", "json"]
     return json.loads(subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout)
 
 
 @pytest.fixture(scope="module")
-def stack(env) -> dict:
-    cmd = [sys.executable, str(GENERATOR), "--stack", "check", *[a for p in _profiles() for a in ("--profile", p)]]
+def stack(store, env) -> dict:
+    cmd = [sys.executable, str(GENERATOR), "--stack", "check", *_profiles(store)]
     return yaml.safe_load(subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout)
 
 
@@ -138,3 +146,16 @@ def test_refuses_the_unix_socket_and_one_replica(env):
         out = subprocess.run([sys.executable, str(GENERATOR), "--stack", "x"], cwd=ROOT, env={**env, **bad},
                              capture_output=True, text=True)  # fmt: skip
         assert out.returncode != 0 and "Swarm stack needs" in out.stderr, bad
+
+
+def test_postgres_is_one_task_pinned_by_a_label_and_migrate_runs_once(store, stack):
+    services = stack["services"]
+    assert services["migrate"]["deploy"]["restart_policy"]["condition"] == "on-failure"
+    if store == "sqlite":
+        assert "postgres" not in services
+        return
+    pg = services["postgres"]
+    assert pg["deploy"].get("replicas", 1) == 1
+    assert "node.labels.apibundle.postgres == true" in pg["deploy"]["placement"]["constraints"]
+    assert {"type": "tmpfs", "target": "/dev/shm", "tmpfs": {"size": 128 << 20}} in pg["volumes"]  # shm_size
+    assert services["app"]["environment"]["APP_DATABASE_URL"].startswith("postgresql://app@postgres:5432/")

@@ -11,8 +11,9 @@ machine: logger.info with its LogRecord and handler chain ~7 us, the tuple ~1 us
 
 The queue is bounded (``APP_LOG_QUEUE_MAX`` lines): when stdout cannot keep up (a blocked
 log shipper, a full pipe), new lines are dropped and counted rather than held in memory
-without limit. The count is in /api/health (``log_lines_dropped``), and the writer logs one
-warning per batch in which lines were dropped.
+without limit. The count is in /api/health (``log_lines_dropped``) and, with metrics on, in
+``app_log_lines_dropped_total`` (counted as each line is dropped: a blocked writer cannot delay
+it), and the writer logs one warning per batch in which lines were dropped.
 """
 
 import atexit
@@ -69,12 +70,15 @@ class _BoundedQueue:
         self._q: queue.SimpleQueue = queue.SimpleQueue()
         self.maxsize = maxsize
         self.dropped = 0  # since start; read by /api/health
+        self.on_drop = None  # called once per dropped line (the metrics counter), when set
         self.reported = 0  # how many of those the writer has already warned about
         self.get, self.get_nowait = self._q.get, self._q.get_nowait
 
     def put(self, item) -> None:
         if self._q.qsize() >= self.maxsize:
             self.dropped += 1  # only the event loop and a few threads put: a lost increment is harmless
+            if self.on_drop is not None:
+                self.on_drop()
         else:
             self._q.put(item)
 
@@ -142,6 +146,12 @@ _writer: _BatchWriter | None = None
 def dropped_lines() -> int:
     """Log lines dropped since start because the queue was full."""
     return _writer.q.dropped if _writer is not None else 0
+
+
+def on_drop(count) -> None:
+    """Call ``count()`` for every line dropped from now on (app_log_lines_dropped_total)."""
+    if _writer is not None:
+        _writer.q.on_drop = count
 
 
 def access(fields: dict) -> None:

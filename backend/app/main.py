@@ -5,7 +5,7 @@ import contextlib
 import logging
 import math
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,14 +17,16 @@ from starlette.routing import Match
 
 from app import logging as app_logging
 from app.api import faults, router
+from app.metrics.store import instrumented
 from app.middleware.access_log import AccessLogMiddleware
 from app.middleware.cors import Cors
+from app.middleware.metrics import MetricsMiddleware, publish_in_progress
 from app.middleware.request_id import RequestIdMiddleware
 from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
 from app.settings import Settings, get_settings
-from app.store.items import ItemRepository
-from app.store.sqlite import Database
+from app.store.connect import open_store
+from app.store.items import ItemRepository, StoreUnavailable
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,15 +35,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_path)  # opened in the worker, after any fork
-        await db.open()
-        app.state.items = ItemRepository(db)
-        purger = asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s))
+        store = await open_store(settings)  # opened in the worker, after any fork
+        app.state.items = store.items
+        tasks = []
+        if settings.metrics:
+            app.state.items = instrumented(app.state.items)  # whichever store: counted and timed
+            tasks.append(asyncio.create_task(worker_started()))
+        tasks.append(asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s)))
         yield
-        purger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await purger
-        await db.close()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await store.close()
+        if settings.metrics:
+            worker_stopping()
 
     app = FastAPI(
         title="apibundle",
@@ -57,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ItemNotFound, _not_found)
     app.add_exception_handler(BadIdempotencyKey, _problem(400, "Bad Idempotency-Key"))
     app.add_exception_handler(IdempotencyKeyReused, _problem(422, "Idempotency-Key reused with another request"))
+    app.add_exception_handler(StoreUnavailable, _problem(503, "Store unavailable", retry_after_s=1))
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(405, _method_not_allowed)
     if settings.cors_origins:
@@ -65,7 +74,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.access_log:
             app.add_middleware(AccessLogMiddleware)
         app.add_middleware(RequestIdMiddleware)  # added last = outermost: ids reach the access log
+    if settings.metrics:
+        app.add_middleware(MetricsMiddleware)  # outermost: times everything the app does
     return app
+
+
+def worker_started() -> Coroutine[None, None, None]:
+    """This worker serves: count it now; the returned coroutine publishes its requests in
+    progress for as long as it runs."""
+    from app.metrics import instruments as m  # noqa: PLC0415 (only with metrics on)
+
+    m.WORKER_STARTS.inc()
+    m.WORKERS.set(1)
+    app_logging.on_drop(m.LOG_LINES_DROPPED.inc)
+    return publish_in_progress()
+
+
+def worker_stopping() -> None:
+    from app.metrics import instruments as m  # noqa: PLC0415
+
+    m.WORKERS.set(0)
+    m.IN_PROGRESS.set(0)
 
 
 async def _purge_expired_keys(items: ItemRepository, interval_s: float) -> None:
@@ -80,10 +109,12 @@ async def _purge_expired_keys(items: ItemRepository, interval_s: float) -> None:
             log.warning("purging expired idempotency keys failed", exc_info=True)
 
 
-def _problem(status: int, title: str):
+def _problem(status: int, title: str, retry_after_s: int | None = None):
+    headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
+
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         body = {"type": "about:blank", "title": title, "status": status, "detail": str(exc)}
-        return JSONResponse(status_code=status, content=body, media_type="application/problem+json")
+        return JSONResponse(status_code=status, content=body, media_type="application/problem+json", headers=headers)
 
     return handler
 

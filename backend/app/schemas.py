@@ -14,8 +14,14 @@ def _strip(value: str | None) -> str | None:
 
 # Lengths are checked on the text as sent, then surrounding blanks are removed: what the published
 # schema says (maxLength on the raw string, at least one non-blank character) is what is enforced.
-Name = Annotated[str, Field(min_length=1, max_length=100, pattern=f"[^{_BLANKS}]"), AfterValidator(_strip)]
-Description = Annotated[str | None, Field(max_length=1000), AfterValidator(_strip)]
+# No NUL character anywhere (Postgres text cannot hold one; the same rule on every store).
+_NO_NUL = r"^[^\x00]*$"
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=100, pattern=rf"^[^\x00]*[^{_BLANKS}\x00][^\x00]*$"),
+    AfterValidator(_strip),
+]
+Description = Annotated[str | None, Field(max_length=1000, pattern=_NO_NUL), AfterValidator(_strip)]
 
 
 class ItemIn(BaseModel):

@@ -1,12 +1,15 @@
 """Application settings, read once from the environment (prefix ``APP_``)."""
 
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.store.url import DatabaseUrl, PostgresUrl, parse
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
@@ -15,7 +18,25 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["dev", "prod", "test"] = "prod"
-    database_path: Path = Path("/data/app.db")
+    # The store (app/store/url.py): sqlite:///<path> (default: the file below) or postgresql://...
+    database_url: str | None = None
+    database_path: Path = Path("/data/app.db")  # the SQLite file when APP_DATABASE_URL is unset
+    # Postgres only: the password, from a file (a Docker secret), never from the URL in compose.
+    database_password_file: Path | None = None
+    # Postgres only: each worker process has its own pool of this size, so the server sees up
+    # to replicas x workers x max_size connections (keep it under max_connections, 100).
+    database_pool_min_size: int = Field(default=1, ge=0, le=100)
+    database_pool_max_size: int = Field(default=4, ge=1, le=100)
+    # How long a request waits for a free pooled connection before it gets a 503.
+    database_pool_timeout_s: float = Field(default=5, gt=0, le=300)
+    database_connect_timeout_s: int = Field(default=5, ge=1, le=300)
+    # Check a pooled connection that sat idle (1 s or more) before lending it (one round trip):
+    # after Postgres restarts, requests get fresh connections instead of errors on broken ones.
+    database_pool_check: bool = True
+    # Whether `python -m servers` applies migrations before starting the server. auto: for
+    # SQLite yes (one host, before any worker exists), for Postgres no (a deploy step: the
+    # compose `migrate` service); without migrating it still checks the schema is current.
+    migrate_on_start: Literal["auto", "true", "false"] = "auto"
     # Kept equal to Nginx's client_max_body_size so the app enforces it when reached directly.
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     max_websocket_message_bytes: int = Field(default=64 * 1024, ge=1, le=16 * 1024 * 1024)
@@ -28,6 +49,9 @@ class Settings(BaseSettings):
     log_queue_max: int = Field(default=10_000, ge=100, le=1_000_000)
     # Off only to measure what the bundle's own middleware costs (see loadtest/).
     middleware: bool = True
+    # Prometheus metrics (app/metrics/), served on their own port by servers/exporter.py; off
+    # = no middleware, no store timing, no exporter (the load test measures both).
+    metrics: bool = True
     # CORS: origins allowed to call the API from a browser (comma-separated), empty = no CORS
     # headers at all. Credentials (cookies, Authorization) only with explicit origins.
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -51,6 +75,43 @@ class Settings(BaseSettings):
         return origins
 
     @model_validator(mode="after")
+    def _store_is_usable(self) -> "Settings":
+        """Fail at start with a clear message: an unusable URL, a missing or unreadable password."""
+        target = self.database
+        if isinstance(target, PostgresUrl):
+            if target.has_password and self.database_password_file:
+                raise ValueError(
+                    "APP_DATABASE_URL carries a password and APP_DATABASE_PASSWORD_FILE is set too: keep one"
+                    " (the file: a URL ends up in logs and process listings)"
+                )
+            if not target.has_password and not self.database_password_file:
+                raise ValueError(
+                    f"{target} needs a password: set APP_DATABASE_PASSWORD_FILE to a file holding it"
+                    " (compose: the postgres_password secret, made by scripts/secrets.sh)"
+                )
+            self.database_password()  # readable and not empty, now rather than in every worker
+        if self.database_pool_min_size > self.database_pool_max_size:
+            raise ValueError("APP_DATABASE_POOL_MIN_SIZE is larger than APP_DATABASE_POOL_MAX_SIZE")
+        return self
+
+    @property
+    def database(self) -> DatabaseUrl:
+        return parse(self.database_url or f"sqlite:///{self.database_path}")
+
+    def database_password(self) -> SecretStr | None:
+        """The Postgres password from APP_DATABASE_PASSWORD_FILE (first line), or None."""
+        path = self.database_password_file
+        if path is None:
+            return None
+        try:
+            password = path.read_text().splitlines()[:1]
+        except OSError as exc:
+            raise ValueError(f"APP_DATABASE_PASSWORD_FILE {path}: cannot read it ({exc.strerror})") from None
+        if not password or not password[0]:
+            raise ValueError(f"APP_DATABASE_PASSWORD_FILE {path} is empty")
+        return SecretStr(password[0])
+
+    @model_validator(mode="after")
     def _no_wildcard_with_credentials(self) -> "Settings":
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError(
@@ -63,3 +124,16 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_or_exit(who: str) -> Settings:
+    """The settings, or exit with one line per problem: pydantic's own message would repeat
+    every input, a database URL's password included."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        sys.exit(f"{who}: invalid settings: {problems}")

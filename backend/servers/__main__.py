@@ -1,16 +1,21 @@
 """Launcher: ``python -m servers {gunicorn|uvicorn|gunicorn-asgi|granian}``.
 
-Sets up the store schema once, before any worker exists, then replaces itself with the
-chosen server (exec), which becomes PID 1's child-free successor and receives signals directly.
+Brings the store's schema up to date once, before any worker exists (or, where a deploy step
+migrates, only checks it is: APP_MIGRATE_ON_START), empties the metrics directory and starts
+the metrics exporter (servers/exporter.py), then replaces itself with the chosen server (exec),
+which takes this pid (PID 1 in the container) and receives signals directly.
 """
 
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 from typing import get_args
 
-from app.settings import get_settings
-from app.store.schema import migrate
+from app.metrics import multiprocess
+from app.settings import Settings, settings_or_exit
+from app.store import migrate
 from servers.proxies import trusted_proxies
 from servers.settings import Server, ServerSettings
 from servers.workers import worker_count
@@ -80,6 +85,38 @@ def claim_socket(path: str) -> None:
     sys.exit(f"{path} is served by another process: several app replicas need APP_UPSTREAM=tcp")
 
 
+def start_exporter(server: str) -> None:
+    """Metrics: empty the multiprocess directory (no worker exists yet) and start the exporter
+    beside the server (servers/exporter.py). Gunicorn's hooks count worker exits; for the
+    others the exporter does, from the pids it finds dead."""
+    path = multiprocess.directory() or tempfile.mkdtemp(prefix="apibundle-metrics-")
+    os.environ[multiprocess.ENV] = path  # every worker inherits it
+    multiprocess.wipe(path)
+    mode = "hooks" if server.startswith("gunicorn") else "sweep"
+    subprocess.Popen([sys.executable, "-m", "servers.exporter", mode])  # outlives this exec: its parent
+
+
+def migrates_on_start(app: Settings) -> bool:
+    """auto: SQLite yes (embedded, one host: nothing else would), Postgres no (the schema of a
+    shared server is a deploy step: compose's `migrate` service, `python -m app.store.migrate`)."""
+    if app.migrate_on_start == "auto":
+        return app.database.store == "sqlite"
+    return app.migrate_on_start == "true"
+
+
+def prepare_store(app: Settings) -> None:
+    """Migrate or check the schema; exit with the reason when the store is not usable."""
+    try:
+        if migrates_on_start(app):
+            applied = migrate.migrate(app)
+            if applied:
+                print(f"migrated {app.database} to version {applied[-1]}", file=sys.stderr, flush=True)
+        else:
+            migrate.check(app, patience_s=migrate.CONNECT_PATIENCE_S)
+    except Exception as exc:  # sqlite3/psycopg errors, MigrationError: one line, then exit
+        sys.exit(f"servers: the store is not usable: {exc}")
+
+
 COMMANDS = {"gunicorn": gunicorn, "uvicorn": uvicorn, "gunicorn-asgi": gunicorn_asgi, "granian": granian}
 
 
@@ -90,9 +127,14 @@ def main(argv: list[str]) -> None:
         if os.environ.get(name) == "":
             del os.environ[name]  # "unset", as the settings read it; Gunicorn would fail on ""
     settings = ServerSettings()
-    migrate(get_settings().database_path)
+    app_settings = settings_or_exit("servers")
+    prepare_store(app_settings)
     if settings.socket_path:
         claim_socket(settings.socket_path)
+    if app_settings.metrics:
+        start_exporter(argv[0])
+    else:
+        os.environ.pop(multiprocess.ENV, None)  # nothing writes metric files
     command = COMMANDS[argv[0]](settings)
     os.environ["SERVER_RELOAD"] = "true" if settings.reload and argv[0] == "uvicorn" else "false"
     print(f"exec: {' '.join(command)}", file=sys.stderr, flush=True)

@@ -38,7 +38,7 @@ class DrainingUvicornWorker(UvicornWorker):
 
     async def _serve(self) -> None:
         self.config.app = self.wsgi
-        server = DrainingServer(config=self.config)
+        server = self.uvicorn_server = DrainingServer(config=self.config)  # read by gunicorn_metrics
         self._install_sigquit_handler()
         await server.serve(sockets=self.sockets)
         if not server.started:

@@ -4,6 +4,11 @@ the short shutdown drain of servers/draining.py).
 Every value comes from ServerSettings (environment), so Gunicorn and direct Uvicorn share knobs.
 """
 
+import os
+
+from app.metrics import multiprocess
+from app.settings import get_settings
+from servers import gunicorn_metrics
 from servers.proxies import trusted_proxies
 from servers.settings import ServerSettings
 from servers.workers import worker_count
@@ -43,3 +48,10 @@ logconfig_dict = {
     "root": {"handlers": ["stdout"], "level": _s.log_level.upper()},
     "loggers": {"gunicorn.error": {"handlers": [], "propagate": True, "level": _s.log_level.upper()}},
 }
+
+# Metrics (APP_METRICS): the launcher wiped PROMETHEUS_MULTIPROC_DIR and started the exporter;
+# these hooks record why each worker ended and drop its live gauges (servers/gunicorn_metrics.py).
+if get_settings().metrics and os.environ.get(multiprocess.ENV):
+    on_reload = gunicorn_metrics.on_reload
+    child_exit = gunicorn_metrics.child_exit
+    worker_exit = gunicorn_metrics.worker_exit

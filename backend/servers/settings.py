@@ -27,6 +27,8 @@ class ServerSettings(BaseSettings):
     # to both sides): several replicas share the volume but not a socket, so they use TCP.
     upstream: Literal["tcp", "unix"] = "tcp"
     replicas: int = Field(default=1, ge=1, le=256)
+    # The metrics exporter's port (servers/exporter.py), on the internal network only.
+    metrics_port: int = Field(default=9100, ge=1, le=65535)
     uds: str = Field(default="/run/app/app.sock", pattern=r"^/[\w./-]+$", max_length=100)
     # The de-facto standard names, as Gunicorn and the official images read them.
     web_concurrency: int | None = Field(default=None, ge=1, le=256, validation_alias=AliasChoices("WEB_CONCURRENCY"))

@@ -3,7 +3,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from app.store.schema import migrate
+from app.store.migrate import migrate_sqlite as migrate
 
 
 @pytest.fixture

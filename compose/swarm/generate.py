@@ -8,7 +8,10 @@ socket), keeps what `docker stack deploy` understands and rewrites what it does 
 
 * dropped: build, profiles, depends_on (Swarm ignores it), restart (deploy.restart_policy
   instead), security_opt (no Swarm equivalent), names Compose gave networks/volumes/secrets;
-* service-level tmpfs -> tmpfs volume mounts (the read-only Nginx writes its config there);
+* service-level tmpfs -> tmpfs volume mounts (the read-only Nginx writes its config there; Swarm
+  makes them mode 1777, the stack format has no other mode or owner), shm_size -> a tmpfs mount
+  at /dev/shm of that size; group_add dropped (not in the stack format: Swarm mounts a secret
+  0444 unless told otherwise, so the group that compose adds to read it is not needed);
 * host-mode ports (this kernel has no IPVS for the ingress mesh), without host_ip;
 * the unix-socket volume is dropped (tasks reach each other over TCP);
 * the TLS certificate folder mounted into Nginx -> Swarm secrets tls_crt and tls_key at the
@@ -93,6 +96,8 @@ def mount(vol: dict) -> dict:
 
 
 def secret_name(stack: str, key: str, path: Path) -> str:
+    if not path.is_file():
+        sys.exit(f"secret {key}: no file {path} (make certs / make secrets)")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     return f"{stack}_{key}_{digest}"
 
@@ -120,6 +125,8 @@ def service(name: str, svc: dict, secrets: dict, stack: str, env: dict[str, str]
                          "protocol": p.get("protocol", "tcp"), "mode": env["SWARM_PUBLISH_MODE"]}
                         for p in out["ports"]]  # fmt: skip
     mounts = [tmpfs_mount(t) for t in svc.get("tmpfs") or []]
+    if svc.get("shm_size"):
+        mounts.append({"type": "tmpfs", "target": "/dev/shm", "tmpfs": {"size": int(svc["shm_size"])}})
     for vol in svc.get("volumes") or []:
         if vol.get("type") == "volume" and vol.get("source") == SOCKET_VOLUME:
             continue

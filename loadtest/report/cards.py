@@ -18,6 +18,7 @@ from loadtest.report.compare import PairResult, ScenarioResult, TopologyRow
 from loadtest.report.faults import resilience_summary
 from loadtest.report.overhead import (
     MET,
+    METRICS,
     MIDDLEWARE,
     NOT_MEASURED,
     NOT_MET,
@@ -199,7 +200,7 @@ def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: R
     nginx.details += [_pair_line(p) for p in _pairs(scenarios, q.NGINX, "capacity")]
     nginx.details += [_efficiency_line(p) for p in _pairs(scenarios, q.NGINX, "fixed-rate")]
     middleware = overhead_card(
-        q.MIDDLEWARE, "What does the middleware cost?", items[MIDDLEWARE], [],
+        q.MIDDLEWARE, "What does the middleware cost?", items[MIDDLEWARE], [items[METRICS]],
         _rows_chart(q.MIDDLEWARE, items[MIDDLEWARE], f"{q.API_SCENARIO}: req/s") if with_charts else None,
         one_minus=True,
     )  # fmt: skip
@@ -224,7 +225,7 @@ def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: R
         q.NGINX: {row.topology for name in (PROXY_EQUAL, PROXY_OWN) for row in items[name].rows},
         q.WORKERS: {n for x in q.QUESTIONS if x.key == q.WORKERS for n in (x.a, x.b)},
         q.ALTERNATIVES: {n for x in q.QUESTIONS if x.key == q.ALTERNATIVES for n in (x.a, x.b)},
-        q.MIDDLEWARE: {row.topology for row in items[MIDDLEWARE].rows},
+        q.MIDDLEWARE: {row.topology for name in (MIDDLEWARE, METRICS) for row in items[name].rows},
         q.STATIC: {row.topology for row in items[STATIC].rows},
     }
     for card in out:

@@ -21,6 +21,7 @@ from loadtest.report.compare import ScenarioResult, TopologyRow, label_of
 from loadtest.report.questions import (
     API_SCENARIO,
     DIRECT,
+    NO_METRICS,
     NO_MIDDLEWARE,
     PROXIED,
     PROXIED_PROD,
@@ -35,6 +36,7 @@ PROXY_EQUAL, PROXY_OWN, PROXY_CPU = (
     "Proxy tax, equal CPU budget", "Proxy tax, Nginx on its own CPU", "Nginx CPU per request, share of the app's",
 )  # fmt: skip
 MIDDLEWARE, STATIC, FRAMEWORK = "Middleware cost", "Static vs API", "Framework cost (share of the raw ASGI ceiling)"
+METRICS = "Metrics cost"
 
 
 @dataclass
@@ -200,6 +202,7 @@ def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -
     own, g_own = _pick((api, own_name), (api, DIRECT)) if own_name else (None, g)
     g_mw, nomw = _pick((api, DIRECT), (api, NO_MIDDLEWARE))
     g_fw, raw = _pick((api, DIRECT), (api, RAW_ASGI))
+    g_met, nomet = _pick((api, DIRECT), (api, NO_METRICS))
     static_name = (
         PROXIED
         if any(t == PROXIED for t, _ in static)
@@ -223,12 +226,17 @@ def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -
         _ratio(FRAMEWORK, (f"RPS({DIRECT}) / RPS({RAW_ASGI}), {API_SCENARIO}",
                            [(f"{DIRECT} {API_SCENARIO}", g_fw), (f"{RAW_ASGI} {API_SCENARIO}", raw)]),
                "informational", "", 0.0, g_fw, raw, quick=quick, info=True),
+        _ratio(METRICS, (f"1 − RPS({DIRECT}) / RPS({NO_METRICS}), {API_SCENARIO}",
+                         [(f"{DIRECT} {API_SCENARIO}", g_met), (f"{NO_METRICS} {API_SCENARIO}", nomet)]),
+               "<= 5%", "<=", 0.05, g_met, nomet, quick=quick, one_minus=True),
     ]  # fmt: skip
     for item in items[:2]:
         if item.status in (NOT_MET, INCONCLUSIVE):
             item.obstacle = _proxy_obstacle(item.rows[0] if item.rows else ng, g)
     if items[3].status in (NOT_MET, INCONCLUSIVE) and g_mw and nomw and g_mw.us_app and nomw.us_app:
         items[3].obstacle = f"app {_us(g_mw, 'us_app')} per request with the middleware, {_us(nomw, 'us_app')} without"
+    if items[6].status in (NOT_MET, INCONCLUSIVE) and g_met and nomet and g_met.us_app and nomet.us_app:
+        items[6].obstacle = f"app {_us(g_met, 'us_app')} per request with metrics, {_us(nomet, 'us_app')} without"
     return items
 
 

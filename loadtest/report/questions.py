@@ -29,6 +29,7 @@ QUESTIONS = [
     Question("nginx-gunicorn-asgi", "nginx-gunicorn", ALTERNATIVES, "Gunicorn's own asgi worker vs UvicornWorker"),
     Question("nginx-granian", "nginx-gunicorn", ALTERNATIVES, "Granian vs Gunicorn + UvicornWorker"),
     Question("gunicorn", "gunicorn-nomw", MIDDLEWARE, "What does the middleware cost?"),
+    Question("gunicorn", "gunicorn-nometrics", MIDDLEWARE, "What do the Prometheus metrics cost?"),
 ]
 
 # Topologies and scenarios the overhead ratios need.
@@ -38,4 +39,5 @@ DIRECT = "gunicorn"
 PROXIED = "nginx-gunicorn"  # over TCP
 PROXIED_PROD = "nginx-gunicorn-unix"  # the prod profile's default: a unix socket
 NO_MIDDLEWARE = "gunicorn-nomw"
+NO_METRICS = "gunicorn-nometrics"
 RAW_ASGI = "gunicorn-raw"

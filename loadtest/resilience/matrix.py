@@ -16,7 +16,9 @@ RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
 TOPOLOGIES = {"gunicorn": "Gunicorn + UvicornWorker", "uvicorn": "uvicorn --workers N"}
 
 
-def stack_for(fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path) -> Bundle:
+def stack_for(
+    fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path, store: str = "sqlite"
+) -> Bundle:
     reports = workdir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     env = {
@@ -30,16 +32,17 @@ def stack_for(fault: Fault, server: str, full_length: bool, certs: Path, workdir
     return Bundle(
         root=ROOT,
         profile="prod",
-        project=f"apibundle-res-{fault.name}-{server}-{uuid.uuid4().hex[:4]}",
+        project=f"apibundle-res-{fault.name}-{server}-{store}-{uuid.uuid4().hex[:4]}",
         certs=certs,
         reports_dir=reports,
         workdir=workdir,
         extra_env=env,
+        store=store,
     )
 
 
-def run_one(fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path) -> dict:
-    stack = stack_for(fault, server, full_length, certs, workdir)
+def run_one(fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path, store: str = "sqlite") -> dict:
+    stack = stack_for(fault, server, full_length, certs, workdir, store)
     stack.start()
     try:
         result = fault.run(stack, full_length)
@@ -47,7 +50,8 @@ def run_one(fault: Fault, server: str, full_length: bool, certs: Path, workdir: 
             print("\n".join(line for line in stack.logs("nginx").splitlines() if '"status":2' not in line))
     finally:
         stack.stop()
-    return {"scenario": fault.name, "title": fault.title, "topology": server, "target": fault.target, **result}
+    topology = server if store == "sqlite" else f"{server}-{store}"
+    return {"scenario": fault.name, "title": fault.title, "topology": topology, "target": fault.target, **result}
 
 
 def run_all(full_length: bool, certs: Path, workdir: Path, progress: Callable[[str], None] = print) -> list[dict]:

@@ -21,7 +21,7 @@ from loadtest.resilience import integrity
 from loadtest.resilience.load import LoadDriver
 from loadtest.resilience.outcome import summarize
 from loadtest.results.paths import ROOT, certs_dir, reports_dir
-from loadtest.stack import free_port
+from loadtest.stack import STORES, free_port
 from loadtest.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 
 TOPOLOGY = "swarm"
@@ -48,24 +48,32 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
     return image
 
 
-def new_stack(certs: Path, profiles: list[str], tag: str, name: str | None = None, **env) -> SwarmStack:
+def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env) -> SwarmStack:
+    """A stack of its own: free ports, its own reports folder and Postgres password, the load
+    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.stack.STORES)."""
     workdir = Path(tempfile.mkdtemp(prefix="apibundle-swarm-"))
     reports = workdir / "reports"
     reports.mkdir()
     reports.chmod(0o755)
+    secrets = workdir / "secrets"
+    subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
+                   check=True, capture_output=True)  # fmt: skip
+    store_profiles, store_env = STORES[store]
     return SwarmStack(
         name=name or f"apibundle-swarm-{uuid.uuid4().hex[:6]}",
         certs=certs,
         https_port=free_port(),
         http_port=free_port(),
-        profiles=profiles,
+        profiles=["prod", *store_profiles],
         env={
             "BUNDLE_TAG": tag,
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports,
+            "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
             "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
             "APP_CPUS": "1",
             "WEB_CONCURRENCY": "2",
+            **store_env,
             **env,
         },  # fmt: skip
         workdir=workdir,
@@ -82,7 +90,7 @@ def update_under_load(stack: SwarmStack, image: str, expect: str, pre_s: float, 
     driver = LoadDriver(stack.base_url, stack.ssl_context(), threads=6, retry_unanswered=True).start()
     time.sleep(pre_s)
     fault_at = time.monotonic()
-    update = stack.update_image("app", image)
+    update = stack.update_app(image)  # as `make swarm-deploy`: migrate, then the app
     fault_end = time.monotonic()
     time.sleep(post_s)
     outcomes = driver.stop()
@@ -128,14 +136,14 @@ def broken_update(stack: SwarmStack, full_length: bool) -> dict:
             "topology": TOPOLOGY, "target": f"rolled back by Swarm itself; {TARGET}", **result}  # fmt: skip
 
 
-def run_all(certs: Path, full_length: bool, tag: str, profiles: list[str], progress=print) -> list[dict]:
+def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print) -> list[dict]:
     """Both updates on one fresh stack (rolling update first, then the broken one), in a
     swarm made for the purpose if the engine is in none (and left again afterwards)."""
     initialised = ensure_swarm()
-    labelled = "postgres" in profiles and label_postgres_node()
-    stack = new_stack(certs, profiles, tag)
+    labelled = store == "postgres" and label_postgres_node()
+    stack = new_stack(certs, store, tag)
     try:
-        progress(f"swarm: deploying {stack.name} ({', '.join(profiles)})")
+        progress(f"swarm: deploying {stack.name} ({', '.join(stack.profiles)})")
         deployed = stack.deploy()
         progress(f"swarm: converged in {deployed} s; rolling update under load")
         entries = [rolling_update(stack, full_length)]
@@ -143,7 +151,8 @@ def run_all(certs: Path, full_length: bool, tag: str, profiles: list[str], progr
         entries.append(broken_update(stack, full_length))
         progress(f"swarm: {entries[-1]['notes']}")
         for e in entries:
-            e["deploy_s"] = deployed
+            e["deploy_s"], e["store"] = deployed, store
+            e["topology"] = f"{TOPOLOGY} ({store})"
         return entries
     finally:
         stack.remove()
@@ -160,11 +169,15 @@ def main() -> int:
     from loadtest.results.schema import new_document
 
     tag = os.environ.get("BUNDLE_TAG", "latest")
-    profiles = ["prod", *(["postgres"] if os.environ.get("STORE") == "postgres" else [])]
+    stores = (os.environ.get("SWARM_STORES") or "sqlite postgres").split()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = reports_dir(os.environ.get("REPORTS_DIR", "reports")) / run_id
     run_dir.mkdir(parents=True)
-    entries = run_all(certs_dir(), True, tag, profiles, progress=lambda m: print(m, file=sys.stderr, flush=True))
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    entries = [e for store in stores for e in run_all(certs_dir(), True, tag, store, progress)]
     settings = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1",
                 "locust_workers": 0, "quick": False}  # fmt: skip
     path = "host -> published host-mode port -> Nginx (TLS) -> app tasks (Swarm dnsrr); one stack for both updates"

@@ -79,6 +79,7 @@ class Topology(TypedDict):
     idle_cpu_pct: NotRequired[dict[str, float]]  # v2: service -> % of one core while idle
     upstream: NotRequired[Literal["tcp", "unix"] | None]  # v2: how Nginx reaches the app
     nginx_cpus: NotRequired[str | None]  # v2, optional: Nginx's own cpuset when it has one
+    store: NotRequired[Literal["sqlite", "postgres"]]  # v2, optional: the items' store (absent: sqlite)
 
 
 @with_config(_OPEN)
@@ -149,7 +150,7 @@ class Run(TypedDict):
     history: list[HistoryPoint]  # [] for wrk runs
     csv_prefix: str  # relative to the run dir: Locust CSVs, or the raw wrk output
     tool: NotRequired[str]  # v2: "locust" (default) | "wrk"
-    cpu_us_per_request: NotRequired[dict[str, float | None]]  # v2: app, nginx, generator (cgroup cpu.stat)
+    cpu_us_per_request: NotRequired[dict[str, float | None]]  # v2: app, nginx, generator (+ postgres) (cgroup cpu.stat)
     cpu_busy: NotRequired[dict[str, float]]  # v2: share of the service's CPU set that was busy (0..1+)
 
 

@@ -55,6 +55,8 @@ class Matrix:
             "WORKERS": str(self.workers), "RUN_DIR": str(run_dir),
             "RUN_UID": str(os.getuid()), "RUN_GID": str(os.getgid()),
             "CERTS_DIR": os.environ.get("CERTS_DIR", str(certs_dir() / "live")),
+            # Topologies on Postgres (store: postgres) mount it as their secret (make secrets).
+            "POSTGRES_PASSWORD_FILE": os.environ.get("POSTGRES_PASSWORD_FILE", str(ROOT / "secrets/postgres_password")),
         }  # fmt: skip
         self.reference_capacity: dict[str, list[float]] = {}  # scenario -> the reference's Locust RPS so far
         self.calibration: dict[str, dict] = {}
@@ -274,6 +276,7 @@ def build_images() -> None:
     Base images come from the environment that `make` sets (scripts/images.sh)."""
     for files, profile in (
         (["docker-compose.yml"], "prod"),
+        (["docker-compose.yml"], "postgres"),
         ([GENERATOR], "generator"),
         ([GENERATOR], "compare-image"),
     ):

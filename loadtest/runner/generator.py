@@ -104,7 +104,7 @@ def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_
     watch = Watch({service: stack.container_id(service) for service in topology.services} | {"generator": name})
     measure = _run_wrk if spec.tool == "wrk" else _run_locust
     fields, window, warnings = measure(stack, topology, spec, raw_dir, watch, name)
-    cpus = {"app": spec.sut_cpus, "nginx": spec.sut_cpus, "generator": spec.generator_cpus}
+    cpus = {"app": spec.sut_cpus, "nginx": spec.sut_cpus, "postgres": spec.sut_cpus, "generator": spec.generator_cpus}
     costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus)
     usage = costs["usage"]
     gen = usage.pop("generator", {"cpu_pct_avg": 0.0, "cpu_pct_max": 0.0})

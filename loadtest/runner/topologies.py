@@ -1,5 +1,5 @@
 """Topologies are compose fragments under compose/loadtest/topologies/; each describes itself in an
-``x-topology`` block (label, description, target, server, worker, proxy), so adding a topology is
+``x-topology`` block (label, description, target, server, worker, proxy, store), so adding a topology is
 adding a file. Each runs as its own compose project with the generator (generator.yml)."""
 
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ class Topology:
     scenarios: tuple[str, ...] | None = None  # None: every scenario that fits
     minimal: bool = False
     workers: int | None = None  # a fixed worker count (WEB_CONCURRENCY) instead of the run's N
+    store: str = "sqlite"  # postgres: the topology runs the bundle's Postgres, measured as its own service
 
     @property
     def nginx(self) -> bool:
@@ -36,7 +37,8 @@ class Topology:
 
     @property
     def services(self) -> list[str]:
-        return ["app", "nginx"] if self.nginx else ["app"]
+        services = ["app", "nginx"] if self.nginx else ["app"]
+        return [*services, "postgres"] if self.store == "postgres" else services
 
 
 def load(file: Path) -> Topology:
@@ -56,6 +58,7 @@ def load(file: Path) -> Topology:
         scenarios=tuple(meta["scenarios"]) if meta.get("scenarios") else None,
         minimal=meta.get("verify") == "minimal",
         workers=_fixed_workers(doc),
+        store=meta.get("store", "sqlite"),
     )
 
 
@@ -83,4 +86,5 @@ def describe(t: Topology, workers: int, app_cpus: str) -> dict:
     return {
         "label": t.label, "description": t.description, "server": t.server, "worker": t.worker, "proxy": t.proxy,
         "workers": t.workers or workers, "app_cpus": app_cpus, "tls": t.target.startswith("https"),
+        "store": t.store,
     }  # fmt: skip

@@ -61,3 +61,13 @@ def test_the_shipped_topologies_and_scenarios_all_carry_labels():
     catalogue = scenarios.catalogue()
     assert list(catalogue) == list(scenarios.SCENARIOS)
     assert all(entry["label"] and entry["description"] for entry in catalogue.values())
+
+
+def test_the_postgres_topology_measures_its_store_as_a_service():
+    pg = topologies.discover()["nginx-gunicorn-postgres"]
+    assert (pg.store, pg.services) == ("postgres", ["app", "nginx", "postgres"])
+    assert {s.name for s in scenarios.SCENARIOS.values() if scenarios.applies(s, pg)} == {
+        "api-read", "api-write", "api-mixed",
+    }  # fmt: skip
+    assert topologies.describe(pg, workers=1, app_cpus="0")["store"] == "postgres"
+    assert topologies.discover()["nginx-gunicorn-unix"].store == "sqlite"

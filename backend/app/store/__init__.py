@@ -1,1 +1,3 @@
-"""The store: SQLite in WAL mode, one connection per worker process."""
+"""The store, chosen by APP_DATABASE_URL (store/url.py): SQLite (store/sqlite/, the embedded
+default) or Postgres (store/postgres/), behind one repository interface (store/items.py).
+Schema changes are versioned SQL files (store/migrations/<store>/), applied by store/migrate.py."""

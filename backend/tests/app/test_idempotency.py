@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.services.idempotency import BadIdempotencyKey, parse_key
 from app.settings import Settings
-from app.store.items import ItemRepository
-from app.store.schema import migrate
-from app.store.sqlite import Database
+from app.store.migrate import migrate_sqlite as migrate
+from app.store.sqlite.database import Database
+from app.store.sqlite.items import SqliteItemRepository
 
 
 def test_same_key_same_body_returns_the_first_item_as_200(client):
@@ -108,7 +108,7 @@ def test_purge_works_in_bounded_batches(tmp_path, monkeypatch):
         db = Database(db_path)
         await db.open()
         try:
-            return await ItemRepository(db).purge_expired_keys()
+            return await SqliteItemRepository(db).purge_expired_keys()
         finally:
             await db.close()
 
@@ -130,7 +130,7 @@ def test_migration_keeps_earlier_keys_alive_for_a_day_after_their_item(tmp_path)
     db_path = tmp_path / "old.db"
     an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     _version_1_db(db_path, an_hour_ago)
-    assert migrate(db_path) == 2
+    assert migrate(db_path) == [2]
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT idempotency_fingerprint, idempotency_expires_at FROM items ORDER BY id").fetchall()
     assert rows[0][0] is None and rows[0][1].startswith("2026-01-02T10:00:00.500")

@@ -113,3 +113,22 @@ def test_a_name_of_exactly_the_maximum_is_stored_and_surrounding_blanks_are_trim
 def test_405_lists_every_method_the_path_supports(client, method, path, allow):
     r = client.request(method, path)
     assert r.status_code == 405 and r.headers["allow"] == allow
+
+
+@pytest.mark.parametrize("body", [{"name": "a\u0000b"}, {"name": "\u0000"}, {"name": "a", "description": "x\u0000"}])
+def test_a_nul_character_is_refused_on_every_store(client, body):
+    # Postgres text cannot hold NUL: the schema refuses it for both stores (a 422, never a 500).
+    r = client.post("/api/items", json=body)
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "string_pattern_mismatch"
+
+
+def test_a_store_that_cannot_answer_is_a_503_problem_with_retry_after(client):
+    from app.store.items import StoreUnavailable
+
+    async def unavailable(*args, **kwargs):
+        raise StoreUnavailable("no free database connection within 5 s")
+
+    client.app.state.items.get = unavailable
+    r = client.get("/api/items/1")
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert r.headers["content-type"] == "application/problem+json" and "no free" in r.json()["detail"]

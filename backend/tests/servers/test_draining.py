@@ -58,8 +58,13 @@ def test_stock_uvicorn_resets_it():
 
 def test_worker_is_the_pinned_uvicorn_worker_but_for_its_server():
     """DrainingUvicornWorker._serve is the installed UvicornWorker._serve, serving through
-    DrainingServer: an upgrade that changes upstream's _serve fails here until the copy follows."""
+    DrainingServer (kept on the worker for servers/gunicorn_metrics.py): an upgrade that changes
+    upstream's _serve fails here until the copy follows."""
     upstream = inspect.getsource(UvicornWorker._serve)
-    assert upstream.count("Server(config=self.config)") == 1, upstream
-    assert inspect.getsource(DrainingUvicornWorker._serve) == upstream.replace("Server(", "DrainingServer("), upstream
+    assert upstream.count("server = Server(config=self.config)") == 1, upstream
+    ours = upstream.replace(
+        "server = Server(config=self.config)",
+        "server = self.uvicorn_server = DrainingServer(config=self.config)  # read by gunicorn_metrics",
+    )
+    assert inspect.getsource(DrainingUvicornWorker._serve) == ours, upstream
     assert DrainingUvicornWorker.__mro__[1] is UvicornWorker

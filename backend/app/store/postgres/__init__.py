@@ -1,0 +1,1 @@
+"""Postgres through psycopg 3 (async), one connection pool per worker process."""

@@ -1,0 +1,1 @@
+"""SQLite in WAL mode, one connection per worker process."""

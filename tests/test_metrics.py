@@ -1,0 +1,124 @@
+"""App metrics against the real prod profile: Nginx -> Gunicorn with 2 Uvicorn workers.
+
+The request counter summed over workers grows by exactly the number of requests sent through
+Nginx, spread over both workers, before and after a worker is SIGKILLed and after a reload
+(SIGHUP to Gunicorn); the exits are counted by cause. Metrics are scraped the way Prometheus
+does, from the backend network (a request from the Nginx container to app:9100), and are not
+served on the public side.
+"""
+
+import json
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from loadtest.resilience.matrix import RATELIMIT_EXEMPT_DIR
+from tests.conftest import start_stack
+
+pytestmark = pytest.mark.containers
+
+N = 120
+ROUTE = "/api/health"  # answers with the worker's pid: proof that both workers served
+# A raw HTTP/1.0 GET from the Nginx container (it has bash, not curl) to the app's metrics port.
+SCRAPE = 'exec 3<>/dev/tcp/app/9100 && printf "GET /metrics HTTP/1.0\\r\\nHost: app\\r\\n\\r\\n" >&3 && cat <&3'
+
+
+@pytest.fixture(scope="module")
+def stack(certs, reports_dir, tmp_path_factory):
+    s = start_stack("prod", certs, reports_dir, tmp_path_factory, WEB_CONCURRENCY="2",
+                    RATELIMIT_EXEMPT_DIR=RATELIMIT_EXEMPT_DIR)  # fmt: skip
+    yield s
+    s.stop()
+
+
+def exec_in(stack, service: str, *cmd: str) -> str:
+    result = stack.run("exec", "-T", service, *cmd, check=False)
+    assert result.returncode == 0, f"{cmd} in {service}: {result.stderr}"
+    return result.stdout
+
+
+def scrape(stack) -> dict[tuple, float]:
+    head, _, text = exec_in(stack, "nginx", "bash", "-c", SCRAPE).partition("\n\n")  # (text mode: no \r)
+    assert head.startswith("HTTP/1.0 200"), head
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(text) for s in f.samples}  # fmt: skip
+
+
+def sample(stack, name: str, **labels) -> float:
+    return scrape(stack).get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def served(stack) -> float:
+    return sample(stack, "app_http_requests_total", route=ROUTE, method="GET", status="2xx")
+
+
+def send(stack, n: int = N) -> set[int]:
+    """n requests through Nginx, 16 at a time; returns the worker pids that answered."""
+    with stack.client() as c, ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(lambda _: c.get(ROUTE), range(n)))
+    assert [r.status_code for r in responses] == [200] * n
+    return {r.json()["worker_pid"] for r in responses}
+
+
+def wait_for(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for: {what}"
+        time.sleep(0.5)
+
+
+def exact_round(stack) -> set[int]:
+    before = served(stack)
+    pids = send(stack)
+    assert served(stack) - before == N, "the counter summed over workers must grow by exactly N"
+    assert len(pids) == 2, f"both workers should have answered, got {pids}"
+    return pids
+
+
+def test_exact_counts_across_kill_and_reload(stack):
+    wait_for(lambda: sample(stack, "app_workers") == 2, "2 workers serving")
+    pids = exact_round(stack)
+
+    exec_in(stack, "app", "sh", "-c", f"kill -KILL {min(pids)}")
+    wait_for(lambda: sample(stack, "app_worker_exits_total", cause="crash") == 1, "the kill counted")
+    wait_for(lambda: sample(stack, "app_workers") == 2, "a replacement worker")
+    after_kill = exact_round(stack)
+    assert min(pids) not in after_kill
+
+    exec_in(stack, "app", "sh", "-c", "kill -HUP 1")  # Gunicorn is PID 1
+    wait_for(lambda: sample(stack, "app_worker_exits_total", cause="reload") == 2, "both old workers gone")
+    wait_for(lambda: sample(stack, "app_workers") == 2, "2 new workers")
+    after_reload = exact_round(stack)
+    assert not after_reload & after_kill
+
+    samples = scrape(stack)
+    exits = {dict(k[1])["cause"]: v for k, v in samples.items() if k[0] == "app_worker_exits_total"}
+    assert exits == {"crash": 1, "reload": 2}, exits
+    assert samples[("app_worker_starts_total", ())] == 5  # 2, 1 replacement, 2 after the reload
+    assert samples[("app_http_requests_in_progress", ())] >= 0
+
+
+def test_metrics_are_not_public(stack):
+    for path in ("/metrics", "/api/metrics"):
+        assert stack.get(path).status_code == 404, path
+    app = stack.inspect("app")
+    assert not any(app["NetworkSettings"]["Ports"].get(p) for p in ("9100/tcp",))
+    assert set(app["NetworkSettings"]["Networks"]) == {f"{stack.project}_backend"}
+    out = subprocess.run(["docker", "network", "inspect", f"{stack.project}_backend"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    assert json.loads(out)[0]["Internal"] is True
+
+
+def test_store_and_routes_are_labelled(stack):
+    with stack.client() as c:
+        item = c.post("/api/items", json={"name": "metrics"}).json()
+        assert c.get(f"/api/items/{item['id']}").status_code == 200
+        assert c.get("/api/items/999999999").status_code == 404
+    samples = scrape(stack)
+    routes = {dict(k[1]).get("route") for k in samples if k[0] == "app_http_requests_total"}
+    assert "/api/items/{item_id}" in routes and not any(r and r[-1].isdigit() for r in routes), routes
+    assert samples[("app_store_operations_total", (("operation", "get"), ("outcome", "ok")))] >= 2
+    assert samples[("app_store_operation_duration_seconds_count", (("operation", "add"),))] >= 1
