@@ -78,18 +78,22 @@ def leave_swarm() -> None:
     docker("swarm", "leave", "--force")
 
 
+def node_id() -> str:
+    return docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+
+
 def label_postgres_node() -> bool:
     """Label this node for the database when no node has the label. True if we added it."""
     nodes = docker("node", "ls", "-q").stdout.split()
     labels = json.loads(docker("node", "inspect", *nodes).stdout)
     if any(POSTGRES_LABEL in (n["Spec"].get("Labels") or {}) for n in labels):
         return False
-    docker("node", "update", "--label-add", f"{POSTGRES_LABEL}=true", "self")
+    docker("node", "update", "--label-add", f"{POSTGRES_LABEL}=true", node_id())
     return True
 
 
 def unlabel_postgres_node() -> None:
-    docker("node", "update", "--label-rm", POSTGRES_LABEL, "self", check=False)
+    docker("node", "update", "--label-rm", POSTGRES_LABEL, node_id(), check=False)
 
 
 def build_images(profiles: list[str], env: dict | None = None, generator: bool = False) -> None:
@@ -164,8 +168,9 @@ class SwarmStack:
         self.wait_converged(timeout)
         return round(time.monotonic() - start, 1)
 
-    def remove(self, timeout: float = 90) -> None:
-        """`docker stack rm`, then wait until its containers and networks are gone."""
+    def remove(self, timeout: float = 90, volumes: bool = False) -> None:
+        """`docker stack rm`, then wait until its containers and networks are gone; with
+        ``volumes``, its named volumes too (the data: throwaway stacks only)."""
         docker("stack", "rm", self.name, check=False)
         label = f"label=com.docker.stack.namespace={self.name}"
         deadline = time.monotonic() + timeout
@@ -173,9 +178,13 @@ class SwarmStack:
             left = docker("ps", "-aq", "--filter", label, check=False).stdout.split()
             left += docker("network", "ls", "-q", "--filter", label, check=False).stdout.split()
             if not left:
-                return
+                break
             time.sleep(1)
-        raise TimeoutError(f"stack {self.name} still has containers or networks after {timeout}s")
+        else:
+            raise TimeoutError(f"stack {self.name} still has containers or networks after {timeout}s")
+        if volumes:
+            for vol in docker("volume", "ls", "-q", "--filter", label).stdout.split():
+                docker("volume", "rm", vol, check=False)
 
     # state
 
@@ -203,9 +212,9 @@ class SwarmStack:
         short = spec["Spec"]["Name"].removeprefix(f"{self.name}_")
         restart = (spec["Spec"]["TaskTemplate"].get("RestartPolicy") or {}).get("Condition", "any")
         tasks = [t for t in self.tasks(short) if t["DesiredState"] == "running"]
-        if restart != "any":  # one-shot (migrate): done once its current task completed
-            current = [t for t in self.tasks(short) if t["DesiredState"] != "shutdown"]
-            return bool(current) and all(t["Status"]["State"] == "complete" for t in current)
+        if restart != "any":  # one-shot (migrate): done once its newest task completed
+            newest = max(self.tasks(short), key=lambda t: t["CreatedAt"], default=None)
+            return newest is not None and newest["Status"]["State"] == "complete"
         state = (spec.get("UpdateStatus") or {}).get("State", "completed")
         if state not in FINAL_UPDATE_STATES:
             return False

@@ -60,7 +60,7 @@ def stack(swarm, certs):
         s.deploy_s = s.deploy()
         yield s
     finally:
-        s.remove()
+        s.remove(volumes=True)
         if labelled:
             unlabel_postgres_node()
 

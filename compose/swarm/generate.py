@@ -8,8 +8,10 @@ socket), keeps what `docker stack deploy` understands and rewrites what it does 
 
 * dropped: build, profiles, depends_on (Swarm ignores it), restart (deploy.restart_policy
   instead), security_opt (no Swarm equivalent), names Compose gave networks/volumes/secrets;
-* service-level tmpfs -> tmpfs volume mounts (the read-only Nginx writes its config there; Swarm
-  makes them mode 1777, the stack format has no other mode or owner), shm_size -> a tmpfs mount
+* service-level tmpfs -> tmpfs volume mounts of the same size (the read-only Nginx writes its
+  config there). The stack format has no mode or owner for them: Swarm gives the mount the mode
+  of the image's folder, owned by root, so such folders are 1777 in the images (backend/Dockerfile
+  /run/metrics, like /tmp) while compose mounts them 0700 for the app's user; shm_size -> a tmpfs mount
   at /dev/shm of that size; group_add dropped (not in the stack format: Swarm mounts a secret
   0444 unless told otherwise, so the group that compose adds to read it is not needed);
 * host-mode ports (this kernel has no IPVS for the ingress mesh), without host_ip;

@@ -155,7 +155,7 @@ def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print
             e["topology"] = f"{TOPOLOGY} ({store})"
         return entries
     finally:
-        stack.remove()
+        stack.remove(volumes=True)
         if labelled:
             unlabel_postgres_node()
         if initialised:
