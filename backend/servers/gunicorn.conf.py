@@ -52,6 +52,8 @@ logconfig_dict = {
 # Metrics (APP_METRICS): the launcher wiped PROMETHEUS_MULTIPROC_DIR and started the exporter;
 # these hooks record why each worker ended and drop its live gauges (servers/gunicorn_metrics.py).
 if get_settings().metrics and os.environ.get(multiprocess.ENV):
+    import app.metrics.instruments  # noqa: F401 (now, not in the master's first child_exit)
+
     on_reload = gunicorn_metrics.on_reload
     child_exit = gunicorn_metrics.child_exit
     worker_exit = gunicorn_metrics.worker_exit

@@ -4,7 +4,8 @@ condition holds."""
 import time
 
 # Worker processes inside the app container: children of PID 1 (the server's manager, which
-# the launcher exec'd into), minus multiprocessing's helper.
+# the launcher exec'd into), minus multiprocessing's helper and the metrics exporter (the
+# launcher's child, servers/exporter.py, which no reload replaces).
 _WORKERS_PY = """import os
 for p in os.listdir('/proc'):
     if p.isdigit():
@@ -13,7 +14,7 @@ for p in os.listdir('/proc'):
             cmd = open(f'/proc/{p}/cmdline', 'rb').read()
         except OSError:
             continue
-        if ppid == '1' and b'resource_tracker' not in cmd:
+        if ppid == '1' and b'resource_tracker' not in cmd and b'servers.exporter' not in cmd:
             print(p)"""
 
 
