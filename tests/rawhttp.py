@@ -69,3 +69,13 @@ def logs_after_marker(stack, service: str, timeout: float = 10) -> str:
         if time.monotonic() > deadline:
             raise AssertionError(f"marker request {marker} never showed up in the logs")
         time.sleep(0.2)
+
+
+def wait_for_log(stack, service: str, text: str, timeout: float = 40) -> None:
+    """Wait until ``text`` shows up in ``service``'s logs. Nginx logs a request when it is done
+    with it: after a 413 in mid-body that includes its lingering close (up to lingering_time)."""
+    deadline = time.monotonic() + timeout
+    while text not in stack.logs(service):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text} never showed up in the {service} logs")
+        time.sleep(0.5)
