@@ -31,10 +31,11 @@ $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
 ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost
+.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost \
+	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 up: certs secrets images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy; STORE=postgres for Postgres
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
@@ -93,6 +94,29 @@ $(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/req
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
 	touch $@
+
+# Docker Swarm (loadtest/swarm.py; stack generated from docker-compose.yml by compose/swarm/generate.py).
+# Knobs: STACK (apibundle), STORE=postgres, HTTP_PORT/HTTPS_PORT, SWARM_ADVERTISE_ADDR, TAG (swarm-deploy),
+# LOCUST_WORKERS/USERS/DURATION (swarm-locust), SWARM_STORES (swarm-test: "sqlite postgres").
+SWARM = $(VENV)/bin/python -m loadtest.swarm
+export STACK STORE TAG SWARM_ADVERTISE_ADDR SWARM_STORES
+
+swarm-up: $(VENV)/.installed certs secrets images reports ## a single-node swarm if none, deploy the stack, wait until converged and healthy
+	$(SWARM) up
+
+swarm-deploy: $(VENV)/.installed ## roll a new app image out: make swarm-deploy TAG=<tag> (built from ./backend; rolls back if unhealthy)
+	@test -n "$(TAG)" || { echo "usage: make swarm-deploy TAG=<image tag>"; exit 2; }
+	$(WITH_IMAGES) && BUNDLE_TAG=$(TAG) $(COMPOSE) --profile prod build app
+	$(SWARM) deploy
+
+swarm-down: $(VENV)/.installed ## remove the stack; leave the swarm only if swarm-up created it
+	$(SWARM) down
+
+swarm-locust: $(VENV)/.installed ## Locust master + workers as Swarm services against the stack (LOCUST_WORKERS=2)
+	$(SWARM) locust
+
+swarm-test: $(VENV)/.installed certs secrets images reports ## full-length Swarm rolling update + rollback under load, with a report
+	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and the import-layer contracts (import-linter)
 	$(VENV)/bin/ruff check .
