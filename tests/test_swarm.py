@@ -61,6 +61,7 @@ def stack(swarm, certs):
         yield s
     finally:
         s.remove(volumes=True)
+        updates.remove_derived_images()
         if labelled:
             unlabel_postgres_node()
 

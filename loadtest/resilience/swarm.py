@@ -31,6 +31,9 @@ RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
 TARGET = "0 failed requests; every acknowledged create readable, none duplicated; store intact"
 
 
+DERIVED: list[str] = []  # images derived_image built, for remove_derived_images
+
+
 def derived_image(base: str, tag: str, broken: bool = False) -> str:
     """A new image from ``base`` (a new release: a label; broken: its healthcheck script always
     fails, the app itself still serves), built without a context in a second."""
@@ -45,7 +48,14 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
     out = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
         raise RuntimeError(f"building {image} failed:\n{out.stderr[-2000:]}")
+    DERIVED.append(image)
     return image
+
+
+def remove_derived_images() -> None:
+    """Once no task uses them: the engine keeps no image a run made for itself."""
+    while DERIVED:
+        subprocess.run([os.environ.get("DOCKER", "docker"), "rmi", DERIVED.pop()], capture_output=True)
 
 
 def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env) -> SwarmStack:
@@ -156,6 +166,7 @@ def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print
         return entries
     finally:
         stack.remove(volumes=True)
+        remove_derived_images()
         if labelled:
             unlabel_postgres_node()
         if initialised:
