@@ -386,7 +386,9 @@ STATE = ROOT / ".swarm" / "state.json"  # what swarm-up changed on this engine, 
 
 
 def _stack_from_env() -> SwarmStack:
-    profiles = ["prod", *(["postgres"] if os.environ.get("STORE") == "postgres" else [])]
+    monitoring = os.environ.get("MONITORING", "").lower() in ("1", "true", "yes")
+    profiles = ["prod", *(["postgres"] if os.environ.get("STORE") == "postgres" else []),
+                *(["monitoring"] if monitoring else [])]  # fmt: skip
     return SwarmStack(
         name=os.environ.get("STACK") or "apibundle",
         certs=Path(os.environ.get("CERTS_DIR") or ROOT / "certs" / "live").parent,

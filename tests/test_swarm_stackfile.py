@@ -159,3 +159,29 @@ def test_postgres_is_one_task_pinned_by_a_label_and_migrate_runs_once(store, sta
     assert "node.labels.apibundle.postgres == true" in pg["deploy"]["placement"]["constraints"]
     assert {"type": "tmpfs", "target": "/dev/shm", "tmpfs": {"size": 128 << 20}} in pg["volumes"]  # shm_size
     assert services["app"]["environment"]["APP_DATABASE_URL"].startswith("postgresql://app@postgres:5432/")
+
+
+def test_the_monitoring_profile_generates_without_publishing_prometheus(store, env):
+    # MONITORING=1 adds the profile; the services come from docker-compose.yml like every other,
+    # but Prometheus (no authentication, loopback-only under compose) publishes nothing in Swarm,
+    # where a host-mode port would bind every address of the node.
+    profiles = [*_profiles(store), "--profile", "monitoring"]
+    cmd = ["docker", "compose", *profiles, "config", "--format", "json"]
+    compose = json.loads(subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout)
+    assert compose["services"]["prometheus"]["ports"][0]["host_ip"] == "127.0.0.1"
+    out = subprocess.run([sys.executable, str(GENERATOR), "--stack", "check", *profiles], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    stack = yaml.safe_load(out.stdout)
+    prometheus, exporter = stack["services"]["prometheus"], stack["services"]["nginx-exporter"]
+    assert "ports" not in prometheus and "ports" not in exporter
+    assert [p for s in stack["services"].values() for p in s.get("ports", [])] == stack["services"]["nginx"]["ports"]
+    for svc, name in ((prometheus, "prometheus"), (exporter, "nginx-exporter")):
+        assert svc["image"] == compose["services"][name]["image"]
+        assert svc["command"] == compose["services"][name]["command"]
+        assert svc["user"] == "65534:65534" and svc["read_only"] is True and svc["cap_drop"] == ["ALL"]
+        assert svc["deploy"]["restart_policy"]["condition"] == "any"
+    assert prometheus["healthcheck"]["test"] == compose["services"]["prometheus"]["healthcheck"]["test"]
+    assert {"type": "volume", "source": "prometheus-data", "target": "/prometheus"} in prometheus["volumes"]
+    assert set(prometheus["networks"]) == {"backend", "monitoring"} and set(exporter["networks"]) == {"backend"}
+    assert stack["networks"]["backend"] == {"driver": "overlay", "internal": True}
+    assert "prometheus-data" in stack["volumes"]

@@ -25,7 +25,8 @@ socket), keeps what `docker stack deploy` understands and rewrites what it does 
   mesh: any node answers; needs IPVS);
 * SWARM_REGISTRY (e.g. manager:5000): the bundle's images are named from that registry, so other
   nodes can pull them (README, "Images on other nodes");
-* compose/swarm/overrides.yml merged in (update/rollback policy, placement).
+* compose/swarm/overrides.yml merged in (update/rollback policy, placement); an empty list there
+  removes the key (Prometheus' loopback-only port, which Swarm cannot express).
 
 Standard library and PyYAML only (both in the project's venv).
 """
@@ -180,7 +181,10 @@ def generate(stack: str, profiles: list[str], env: dict[str, str]) -> dict:
         secrets[key] = {"file": str(path), "name": secret_name(stack, key, path)}
     services = {}
     for name, svc in cfg["services"].items():
-        services[name] = merge(service(name, svc, secrets, stack, env), overrides.get(name) or {})
+        override = overrides.get(name) or {}
+        merged = merge(service(name, svc, secrets, stack, env), override)
+        # An override's [] removes the key (an empty list from compose, `command: []`, stays).
+        services[name] = {k: v for k, v in merged.items() if not (override.get(k) == [] and v == [])}
     nginx = services.get("nginx", {}).get("environment")
     if nginx is not None and "nginx" not in nginx.get("SERVER_NAME", "").split():
         # Generators on the frontend network (compose/swarm/locust.yml) address it by its name.
