@@ -31,10 +31,11 @@ $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
 ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost
+.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost \
+	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 up: certs secrets images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy; STORE=postgres for Postgres
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
@@ -69,8 +70,8 @@ images: ## build the images (from Debian packages and a host wheelhouse where no
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
 # WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE=0|1 (see loadtest/runner/settings.py);
-# SHORT=1 makes `make resilience` run the CI-length fault versions.
-LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT
+# SHORT=1 makes `make resilience` run the CI-length fault versions; SWARM=1 adds the Swarm updates (make swarm-test).
+LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
 loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/
@@ -93,6 +94,29 @@ $(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/req
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
 	touch $@
+
+# Docker Swarm (loadtest/swarm.py; stack generated from docker-compose.yml by compose/swarm/generate.py).
+# Knobs: STACK (apibundle), STORE=postgres, MONITORING=1, HTTP_PORT/HTTPS_PORT, SWARM_ADVERTISE_ADDR, TAG (swarm-deploy),
+# LOCUST_WORKERS/USERS/DURATION (swarm-locust), SWARM_STORES (swarm-test: "sqlite postgres").
+SWARM = $(VENV)/bin/python -m loadtest.swarm
+export STACK STORE TAG SWARM_ADVERTISE_ADDR MONITORING SWARM_STORES
+
+swarm-up: $(VENV)/.installed certs secrets images reports ## a single-node swarm if none, deploy the stack, wait until converged and healthy
+	$(SWARM) up
+
+swarm-deploy: $(VENV)/.installed ## roll a new app image out: make swarm-deploy TAG=<tag> (built from ./backend; rolls back if unhealthy)
+	@test -n "$(TAG)" || { echo "usage: make swarm-deploy TAG=<image tag>"; exit 2; }
+	$(WITH_IMAGES) && BUNDLE_TAG=$(TAG) $(COMPOSE) --profile prod build app
+	$(SWARM) deploy
+
+swarm-down: $(VENV)/.installed ## remove the stack; leave the swarm only if swarm-up created it
+	$(SWARM) down
+
+swarm-locust: $(VENV)/.installed ## Locust master + workers as Swarm services against the stack (LOCUST_WORKERS=2)
+	$(SWARM) locust
+
+swarm-test: $(VENV)/.installed certs secrets images reports ## full-length Swarm rolling update + rollback under load, with a report
+	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and the import-layer contracts (import-linter)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,205 @@
+"""Swarm rolling updates under steady load through Nginx: a new app image rolled out task by
+task (start-first), and an image whose healthcheck fails, which Swarm must roll back by itself.
+Both must cost zero failed requests, and every acknowledged create must still be there.
+
+Entries come out in the resilience report's format (loadtest/results/schema.py, Resilience),
+topology "swarm": `make swarm-test` writes them into a report, the container tests assert them.
+``python -m loadtest.resilience.swarm`` runs the full-length versions.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loadtest.resilience import integrity
+from loadtest.resilience.load import LoadDriver
+from loadtest.resilience.outcome import summarize
+from loadtest.results.paths import ROOT, certs_dir, reports_dir
+from loadtest.stack import STORES, free_port
+from loadtest.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
+
+TOPOLOGY = "swarm"
+# Load from the host through the published port: exempt it from the /api rate limit, as the
+# other resilience runs do (loadtest/resilience/matrix.py).
+RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
+TARGET = "0 failed requests; every acknowledged create readable, none duplicated; store intact"
+
+
+DERIVED: list[str] = []  # images derived_image built, for remove_derived_images
+
+
+def derived_image(base: str, tag: str, broken: bool = False) -> str:
+    """A new image from ``base`` (a new release: a label; broken: its healthcheck script always
+    fails, the app itself still serves), built without a context in a second."""
+    image = f"{base.rsplit(':', 1)[0]}:{tag}"
+    lines = [f"FROM {base}", f"LABEL org.opencontainers.image.version={tag}"]
+    if broken:
+        lines += ["USER root",
+                  "RUN printf 'import sys\\nprint(\"unhealthy: broken on purpose\")\\nsys.exit(1)\\n'"
+                  " > /srv/backend/servers/healthcheck.py",
+                  "USER app:app"]  # fmt: skip
+    cmd = [os.environ.get("DOCKER", "docker"), "build", "-q", "-t", image, "-"]
+    out = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"building {image} failed:\n{out.stderr[-2000:]}")
+    DERIVED.append(image)
+    return image
+
+
+def remove_derived_images() -> None:
+    """Once no task uses them: the engine keeps no image a run made for itself."""
+    while DERIVED:
+        subprocess.run([os.environ.get("DOCKER", "docker"), "rmi", DERIVED.pop()], capture_output=True)
+
+
+def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env) -> SwarmStack:
+    """A stack of its own: free ports, its own reports folder and Postgres password, the load
+    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.stack.STORES)."""
+    workdir = Path(tempfile.mkdtemp(prefix="apibundle-swarm-"))
+    reports = workdir / "reports"
+    reports.mkdir()
+    reports.chmod(0o755)
+    secrets = workdir / "secrets"
+    subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
+                   check=True, capture_output=True)  # fmt: skip
+    store_profiles, store_env = STORES[store]
+    return SwarmStack(
+        name=name or f"apibundle-swarm-{uuid.uuid4().hex[:6]}",
+        certs=certs,
+        https_port=free_port(),
+        http_port=free_port(),
+        profiles=["prod", *store_profiles],
+        env={
+            "BUNDLE_TAG": tag,
+            "CERTS_DIR": certs / "live",
+            "REPORTS_DIR": reports,
+            "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
+            "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
+            "APP_CPUS": "1",
+            "WEB_CONCURRENCY": "2",
+            **store_env,
+            **env,
+        },  # fmt: skip
+        workdir=workdir,
+    )
+
+
+def update_under_load(stack: SwarmStack, image: str, expect: str, pre_s: float, post_s: float) -> dict:
+    """Steady load through Nginx; roll ``image`` out to the app; keep the load on ``post_s``
+    after Swarm is done; what the clients saw, and the store checked afterwards."""
+    before = stack.image("app")
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Clients retry a request Nginx closed unread when it reloaded (load.py, retry_unanswered):
+    # counted as retried_requests, apart from the failures.
+    driver = LoadDriver(stack.base_url, stack.ssl_context(), threads=6, retry_unanswered=True).start()
+    time.sleep(pre_s)
+    fault_at = time.monotonic()
+    update = stack.update_app(image)  # as `make swarm-deploy`: migrate, then the app
+    fault_end = time.monotonic()
+    time.sleep(post_s)
+    outcomes = driver.stop()
+    result = summarize(outcomes, fault_at, fault_end)
+    stack.wait_for_api()
+    result.update(integrity.check(stack, outcomes))
+    rolled_back = update.state == "rollback_completed"
+    reloads = stack.logs("nginx", tail=None, since=since, stderr_only=True).count("nginx reloaded")
+    result.update({
+        "retried_requests": sum(1 for o in outcomes if o.retried),
+        "nginx_reloads": reloads,
+        "update_state": update.state,
+        "update_s": update.duration_s,
+        "image_before": before,
+        "image_after": update.image_after,
+        "swarm_message": update.message,
+    })  # fmt: skip
+    verb = "rolled back to" if rolled_back else "now runs"
+    result["notes"] = (f"{result['requests']} requests; Swarm {update.state} in {update.duration_s:.1f} s "
+                       f"(update command to converged), app {verb} {update.image_after}; "
+                       f"{result['nginx_reloads']} Nginx reloads, {result['retried_requests']} requests retried "
+                       "by the client after Nginx closed them unread")  # fmt: skip
+    state_ok = update.state == expect and update.image_after == (before if rolled_back else image)
+    result["met"] = (state_ok and result["failed_requests"] == 0 and result["lost_items"] == 0
+                     and result["duplicated_items"] == 0 and result["integrity"] == "ok")  # fmt: skip
+    return result
+
+
+def rolling_update(stack: SwarmStack, full_length: bool) -> dict:
+    image = derived_image(stack.image("app"), f"{stack.env['BUNDLE_TAG']}-next-{uuid.uuid4().hex[:4]}")
+    pre, post = (10, 20) if full_length else (3, 3)
+    result = update_under_load(stack, image, "completed", pre, post)
+    return {"scenario": "swarm-rolling-update", "title": "Swarm rolling update to a new app image (2 replicas)",
+            "topology": TOPOLOGY, "target": TARGET, **result}  # fmt: skip
+
+
+def broken_update(stack: SwarmStack, full_length: bool) -> dict:
+    image = derived_image(stack.image("app"), f"{stack.env['BUNDLE_TAG']}-unhealthy-{uuid.uuid4().hex[:4]}",
+                          broken=True)  # fmt: skip
+    pre, post = (10, 20) if full_length else (3, 3)
+    result = update_under_load(stack, image, "rollback_completed", pre, post)
+    return {"scenario": "swarm-unhealthy-update", "title": "Swarm update to an image whose healthcheck fails",
+            "topology": TOPOLOGY, "target": f"rolled back by Swarm itself; {TARGET}", **result}  # fmt: skip
+
+
+def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print) -> list[dict]:
+    """Both updates on one fresh stack (rolling update first, then the broken one), in a
+    swarm made for the purpose if the engine is in none (and left again afterwards)."""
+    initialised = ensure_swarm()
+    labelled = store == "postgres" and label_postgres_node()
+    stack = new_stack(certs, store, tag)
+    try:
+        progress(f"swarm: deploying {stack.name} ({', '.join(stack.profiles)})")
+        deployed = stack.deploy()
+        progress(f"swarm: converged in {deployed} s; rolling update under load")
+        entries = [rolling_update(stack, full_length)]
+        progress(f"swarm: {entries[-1]['notes']}; now an image whose healthcheck fails")
+        entries.append(broken_update(stack, full_length))
+        progress(f"swarm: {entries[-1]['notes']}")
+        for e in entries:
+            e["deploy_s"], e["store"] = deployed, store
+            e["topology"] = f"{TOPOLOGY} ({store})"
+        return entries
+    finally:
+        stack.remove(volumes=True)
+        remove_derived_images()
+        if labelled:
+            unlabel_postgres_node()
+        if initialised:
+            leave_swarm()
+
+
+def main() -> int:
+    """`make swarm-test`: the full-length runs, then a report with the resilience table."""
+    from loadtest.report import write_report
+    from loadtest.results import manifest
+    from loadtest.results.schema import new_document
+
+    tag = os.environ.get("BUNDLE_TAG", "latest")
+    stores = (os.environ.get("SWARM_STORES") or "sqlite postgres").split()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = reports_dir(os.environ.get("REPORTS_DIR", "reports")) / run_id
+    run_dir.mkdir(parents=True)
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    entries = [e for store in stores for e in run_all(certs_dir(), True, tag, store, progress)]
+    settings = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1",
+                "locust_workers": 0, "quick": False}  # fmt: skip
+    path = "host -> published host-mode port -> Nginx (TLS) -> app tasks (Swarm dnsrr); one stack for both updates"
+    doc = new_document(run_id, manifest.collect(settings, {}, path))
+    doc["resilience"] = entries
+    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
+    print(write_report(run_dir)["html"])
+    for e in entries:
+        print(f"{e['scenario']}: {e['requests']} requests, {e['failed_requests']} failed, {e['notes']}")
+    return 0 if all(e["met"] for e in entries) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
