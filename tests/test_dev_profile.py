@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.prometheus_scrape import scrape
+
 pytestmark = pytest.mark.containers
 
 WATCHED = Path(__file__).resolve().parent.parent / "backend/app/api/health.py"
@@ -46,8 +48,6 @@ def test_dev_static_site_is_the_same_nginx(dev):
 def test_metrics_in_dev_survive_the_reload(dev):
     """Runs after the reload above: the exporter beside `uvicorn --reload` found the old worker
     dead (no hook tells it why), and the new one serves and is counted."""
-    from tests.test_metrics import scrape  # noqa: PLC0415 (the same scrape, from the Nginx container)
-
     before = scrape(dev)
     key = ("app_http_requests_total", (("method", "GET"), ("route", "/api/health"), ("status", "2xx")))
     for _ in range(5):

@@ -15,18 +15,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from loadtest.resilience.matrix import RATELIMIT_EXEMPT_DIR
 from tests.conftest import start_stack
+from tests.prometheus_scrape import exec_in, scrape
 
 pytestmark = pytest.mark.containers
 
 N = 120
 ROUTE = "/api/health"  # answers with the worker's pid: proof that both workers served
-# A raw HTTP/1.0 GET from the Nginx container (it has bash, not curl) to the app's metrics port.
-SCRAPE = 'exec 3<>/dev/tcp/app/9100 && printf "GET /metrics HTTP/1.0\\r\\nHost: app\\r\\n\\r\\n" >&3 && cat <&3'
-
 
 # server -> the exits a kill and then a reload leave, by cause
 EXITS = {"gunicorn": ({"crash": 1}, {"crash": 1, "reload": 2}), "uvicorn": ({"unknown": 1}, {"unknown": 3})}
@@ -39,19 +36,6 @@ def stack(request, certs, reports_dir, tmp_path_factory):
     s.server = request.param
     yield s
     s.stop()
-
-
-def exec_in(stack, service: str, *cmd: str) -> str:
-    result = stack.run("exec", "-T", service, *cmd, check=False)
-    assert result.returncode == 0, f"{cmd} in {service}: {result.stderr}"
-    return result.stdout
-
-
-def scrape(stack) -> dict[tuple, float]:
-    head, _, text = exec_in(stack, "nginx", "bash", "-c", SCRAPE).partition("\n\n")  # (text mode: no \r)
-    assert head.startswith("HTTP/1.0 200"), head
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(text) for s in f.samples}  # fmt: skip
 
 
 def sample(stack, name: str, **labels) -> float:

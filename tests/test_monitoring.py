@@ -8,6 +8,7 @@ follow real requests; Nginx's counters arrive through the exporter and move
 with real connections; stub_status and the metrics stay off the public side; Prometheus runs
 locked down, with its rules loaded and short retention, its UI on the host's loopback only."""
 
+import http.client
 import json
 import socket
 import subprocess
@@ -146,12 +147,15 @@ def test_the_exporter_reads_stub_status(stack):
 def test_nginx_connections_active_counts_open_client_connections(stack):
     wait_for("nginx_connections_active", lambda: query(stack, "nginx_connections_active"), TARGETS_UP_S)
     held = 12
-    tls = stack.ssl_context()
     conns = []
     try:
         for _ in range(held):
-            raw = socket.create_connection(("127.0.0.1", stack.https_port), timeout=10)
-            conns.append(tls.wrap_socket(raw, server_hostname="localhost"))
+            # One request each, then idle on keep-alive (65 s; a connection that never sent a
+            # request would be closed after client_header_timeout, 10 s, one scrape interval).
+            c = http.client.HTTPSConnection("localhost", stack.https_port, timeout=10, context=stack.ssl_context())
+            c.request("GET", "/robots.txt")
+            assert c.getresponse().read() and c.sock is not None
+            conns.append(c)
         # Idle keep-alive connections count as active (and waiting) until Nginx closes them.
         result = wait_for(
             f"nginx_connections_active >= {held}",

@@ -12,22 +12,26 @@ Without a multiprocess directory (unit tests) a cell is the library's own value.
 
 import struct
 
-_pack_two_doubles = struct.Struct("dd").pack_into  # value, timestamp: prometheus_client.mmap_dict's layout
+pack_two_doubles = struct.Struct("dd").pack_into  # value, timestamp: prometheus_client.mmap_dict's layout
 
 
-class _MmapCell:
-    __slots__ = ("_file", "_pos", "total")
+class MmapCell:
+    """``inc`` is the whole write; the hottest caller (the HTTP middleware) inlines it:
+    ``c.total += n; pack_two_doubles(c.file._m, c.pos, c.total, 0.0)`` (``_m``: the file may
+    have grown into a new mapping since)."""
+
+    __slots__ = ("file", "pos", "total")
 
     def __init__(self, value) -> None:
         self.total = value.get()  # also makes the value (re)open this process's file after a fork
-        self._file = value._file
-        self._pos = value._file._positions[value._key]
+        self.file = value._file
+        self.pos = value._file._positions[value._key]
 
     def inc(self, amount: float) -> None:
         self.total += amount
-        _pack_two_doubles(self._file._m, self._pos, self.total, 0.0)  # _m: the file may have grown
+        pack_two_doubles(self.file._m, self.pos, self.total, 0.0)
 
 
 def cell(value):
     """A fast ``inc`` for a metric child's value (``Counter.labels(...)._value`` and the like)."""
-    return _MmapCell(value) if getattr(value, "_multiprocess", False) else value
+    return MmapCell(value) if getattr(value, "_multiprocess", False) else value

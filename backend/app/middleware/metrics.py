@@ -8,7 +8,7 @@ whole response (a scrape right after it sees the count), and after everything el
 
 Cheap on purpose (``make middleware-cost``, target <= 5 % of the JSON endpoint): a request
 costs two clock reads, one dict lookup for its series, and three writes straight into this
-worker's metric file (the counter, one histogram bucket and its sum; app/metrics/cells.py).
+worker's metric files (the counter, one histogram bucket and its sum; app/metrics/cells.py).
 Requests in progress are a plain integer here, published to the gauge every
 IN_PROGRESS_INTERVAL_S by ``publish_in_progress`` (a gauge is a sample anyway; two file
 writes per request for it cost more than the rest together).
@@ -22,7 +22,7 @@ from bisect import bisect_left
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.metrics import instruments as m
-from app.metrics.cells import cell
+from app.metrics.cells import MmapCell, cell, pack_two_doubles
 
 UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -51,13 +51,14 @@ class _Series:
     counts (one per bound, then +Inf) and its sum. prometheus-client's ``labels(...).observe()``
     validates labels and searches buckets on every call; this does it once per label set."""
 
-    __slots__ = ("buckets", "count", "sum")
+    __slots__ = ("buckets", "count", "mmap", "sum")
 
     def __init__(self, route: str, method: str, status: str) -> None:
         self.count = cell(m.REQUESTS.labels(route, method, status)._value)
         histogram = m.DURATION.labels(route, method)
         self.buckets = [cell(b) for b in histogram._buckets]
         self.sum = cell(histogram._sum)
+        self.mmap = isinstance(self.count, MmapCell)  # multiprocess mode: _record inlines the writes
 
 
 _series: dict[tuple[str, str, int], _Series] = {}
@@ -82,16 +83,29 @@ async def publish_in_progress(interval_s: float = IN_PROGRESS_INTERVAL_S) -> Non
 
 
 def _record(scope: Scope, status: int, seconds: float) -> None:
+    """Count and time one request. The hot path of the whole module: one call, no others on the
+    way (each Python call here was ~0.3 us of the ~4 us the middleware costs in the app)."""
     method = scope["method"]
     if method not in METHODS:
         method = "other"  # a client may send any token as a method: the label set stays bounded
-    key = (route := route_template(scope), method, status)
-    series = _series.get(key)
+    context = scope.get("fastapi", _NO_STATE).get("effective_route_context")
+    route = getattr(context, "path_format", None) or route_template(scope)
+    series = _series.get((route, method, status))
     if series is None:
-        series = _series[key] = _Series(route, method, status_class(status))
-    series.count.inc(1)
-    series.buckets[bisect_left(_BOUNDS, seconds)].inc(1)  # the first bound >= seconds, as observe()
-    series.sum.inc(seconds)
+        series = _series[route, method, status] = _Series(route, method, status_class(status))
+    bucket = series.buckets[bisect_left(_BOUNDS, seconds)]  # the first bound >= seconds, as observe()
+    if series.mmap:  # MmapCell.inc, inlined
+        count, total = series.count, series.sum
+        count.total += 1.0
+        pack_two_doubles(count.file._m, count.pos, count.total, 0.0)
+        bucket.total += 1.0
+        pack_two_doubles(bucket.file._m, bucket.pos, bucket.total, 0.0)
+        total.total += seconds
+        pack_two_doubles(total.file._m, total.pos, total.total, 0.0)
+    else:
+        series.count.inc(1)
+        bucket.inc(1)
+        series.sum.inc(seconds)
 
 
 class MetricsMiddleware:

@@ -149,6 +149,11 @@ def test_gunicorn_counts_exactly_across_kill_and_reload(start):
     s.send()
     assert s.requests() - base == 3 * N
     assert s.sample("app_worker_starts_total") == 5  # 2, the replacement, 2 after the reload
+    # The histogram, written by the same inlined path: every request in _count and in +Inf.
+    labels = {"route": "/api/work/json", "method": "GET"}
+    assert s.sample("app_http_request_duration_seconds_count", **labels) == 3 * N
+    assert s.sample("app_http_request_duration_seconds_bucket", le="+Inf", **labels) == 3 * N
+    assert 0 < s.sample("app_http_request_duration_seconds_sum", **labels) < 3 * N * 1.0
 
 
 def test_gunicorn_counts_max_requests_and_timeouts(start):
