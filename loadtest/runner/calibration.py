@@ -30,6 +30,7 @@ FIXED_RATE_SHARE = 0.6  # fixed-rate runs offer at most this share of Locust's c
 LOCUST_MIN_S = 5
 GENERATOR_FULL = 0.9  # a generator using this share of its CPU set is at its ceiling
 EXTRAPOLATION_MAX = 5.0
+RETRY_FACTOR = 3  # a calibration that completed nothing runs once more, this many times longer
 
 
 def key(tool: str, scheme: str) -> str:
@@ -104,7 +105,12 @@ class Calibrator:
                 for scheme, base in TARGETS.items():
                     self.status(f"calibrating {tool} over {scheme}")
                     measure = self._wrk if tool == "wrk" else self._locust
-                    rps, cpu_pct, seconds = measure(base, scheme)
+                    rps, cpu_pct, seconds = measure(base, scheme, self.duration)
+                    if rps <= 0:  # nothing completed: the generator was starved (a busy host), not a ceiling
+                        self.status(f"calibrating {tool} over {scheme}: no requests completed, once more, longer")
+                        rps, cpu_pct, seconds = measure(base, scheme, RETRY_FACTOR * max(self.duration, LOCUST_MIN_S))
+                    if rps <= 0:
+                        raise RuntimeError(f"calibration: {tool} completed no request over {scheme}")
                     target = base + PATH
                     out[key(tool, scheme)] = entry(tool, scheme, target, rps, cpu_pct, seconds, self.generator_cpus)
         finally:
@@ -114,8 +120,8 @@ class Calibrator:
     def _name(self, tool: str) -> str:
         return f"{self.stack.project}-{tool}-{uuid.uuid4().hex[:8]}"
 
-    def _wrk(self, base: str, scheme: str) -> tuple[float, float, float]:
-        spec = wrk.WrkSpec(base, (PATH,), self.connections, self.duration, self.generator_cpus)
+    def _wrk(self, base: str, scheme: str, duration: int) -> tuple[float, float, float]:
+        spec = wrk.WrkSpec(base, (PATH,), self.connections, duration, self.generator_cpus)
         name = self._name("wrk")
         started = time.time()
         with Watch({"generator": name}) as watch:
@@ -125,9 +131,9 @@ class Calibrator:
             raise RuntimeError(f"calibration: wrk saw errors over {scheme}: {fields['errors']}")
         return fields["rps"], _pct(watch, window), report["duration_s"]
 
-    def _locust(self, base: str, scheme: str) -> tuple[float, float, float]:
+    def _locust(self, base: str, scheme: str, duration: int) -> tuple[float, float, float]:
         prefix = f"calibration/locust-{scheme}"
-        duration = max(self.duration, LOCUST_MIN_S)
+        duration = max(duration, LOCUST_MIN_S)
         spec = locust.LocustSpec(base, "calibrate.py", "CalibrateUser", self.connections, duration,
                                  self.locust_processes, f"/out/raw/{prefix}")  # fmt: skip
         name = self._name("locust")
