@@ -6,14 +6,14 @@ ports, used by the container tests and the resilience runs."""
 import json
 import os
 import socket
-import ssl
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from testcontainers.compose import DockerCompose
+
+from loadtest.edge import Edge
 
 
 def free_port() -> int:
@@ -134,7 +134,7 @@ STORES = {
 }
 
 
-class Bundle(Stack):
+class Bundle(Stack, Edge):
     """The bundle (docker-compose.yml, one profile, on SQLite or on its Postgres, plus optional
     add-on profiles such as ``monitoring``) built from source, its ports published on free
     loopback ports, with clients that trust its CA and a Postgres password of its own
@@ -164,36 +164,3 @@ class Bundle(Stack):
         }
         profiles = [profile, *store_profiles, *extra_profiles]
         super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", profiles, build=True)
-
-    @property
-    def ca(self) -> Path:
-        return self.certs / "ca.crt"
-
-    @property
-    def base_url(self) -> str:
-        return f"https://localhost:{self.https_port}"
-
-    def ssl_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.ca))
-
-    def client(self, **kw) -> httpx.Client:
-        kw.setdefault("timeout", 30)
-        return httpx.Client(base_url=self.base_url, verify=self.ssl_context(), **kw)
-
-    def get(self, path: str, **kw) -> httpx.Response:
-        with self.client() as c:
-            return c.get(path, **kw)
-
-    def wait_for_api(self, timeout: float = 60) -> dict:
-        """Poll /api/health through Nginx until it answers 200; return its body."""
-        deadline, last = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            try:
-                r = self.get("/api/health")
-                if r.status_code == 200:
-                    return r.json()
-                last = r.status_code
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.5)
-        raise TimeoutError(f"/api/health did not answer 200 within {timeout}s (last: {last})")

@@ -11,15 +11,15 @@ so nothing asks a registry (`--resolve-image never`, `--no-resolve-image`).
 import json
 import os
 import re
-import ssl
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import yaml
+
+from loadtest.edge import Edge
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "compose" / "swarm" / "generate.py"
@@ -122,7 +122,7 @@ class UpdateResult:
 
 
 @dataclass
-class SwarmStack:
+class SwarmStack(Edge):
     """One stack of the bundle. ``env`` is what `docker compose config` interpolates (ports,
     BUNDLE_TAG, CERTS_DIR, ...); ``certs`` holds ca.crt for the clients."""
 
@@ -274,39 +274,11 @@ class SwarmStack:
         result.duration_s = round(time.monotonic() - start, 1)  # migrations included
         return result
 
-    # clients (the same interface as loadtest.stack.Bundle, for the resilience code)
+    # The rest of what the resilience code uses of loadtest.stack.Bundle (the clients are Edge's).
 
     @property
     def project(self) -> str:
         return self.name
-
-    @property
-    def base_url(self) -> str:
-        return f"https://localhost:{self.https_port}"
-
-    def ssl_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.certs / "ca.crt"))
-
-    def client(self, **kw) -> httpx.Client:
-        kw.setdefault("timeout", 30)
-        return httpx.Client(base_url=self.base_url, verify=self.ssl_context(), **kw)
-
-    def get(self, path: str, **kw) -> httpx.Response:
-        with self.client() as c:
-            return c.get(path, **kw)
-
-    def wait_for_api(self, timeout: float = 60) -> dict:
-        deadline, last = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            try:
-                r = self.get("/api/health")
-                if r.status_code == 200:
-                    return r.json()
-                last = r.status_code
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.5)
-        raise TimeoutError(f"/api/health did not answer 200 within {timeout}s (last: {last})")
 
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
         """`exec [-T] <service> cmd...` in one healthy task of the service, like `docker compose
