@@ -96,9 +96,11 @@ $(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/req
 	touch $@
 
 # Docker Swarm (loadtest/swarm.py; stack generated from docker-compose.yml by compose/swarm/generate.py).
-# Knobs: STACK (apibundle), STORE=postgres, MONITORING=1, HTTP_PORT/HTTPS_PORT, SWARM_ADVERTISE_ADDR, TAG (swarm-deploy),
+# Knobs: STACK (apibundle), STORE (postgres; sqlite for one node), MONITORING=1, HTTP_PORT/HTTPS_PORT, SWARM_ADVERTISE_ADDR, TAG (swarm-deploy),
 # LOCUST_WORKERS/USERS/DURATION (swarm-locust), SWARM_STORES (swarm-test: "sqlite postgres").
-SWARM = $(VENV)/bin/python -m loadtest.swarm
+# The stack runs on Postgres unless STORE is given: tasks on several nodes cannot share SQLite's file.
+SWARM_STORE = $(if $(filter command line environment environment override,$(origin STORE)),$(STORE),postgres)
+SWARM = STORE=$(SWARM_STORE) $(VENV)/bin/python -m loadtest.swarm
 export STACK STORE TAG SWARM_ADVERTISE_ADDR MONITORING SWARM_STORES
 
 swarm-up: $(VENV)/.installed certs secrets images reports ## a single-node swarm if none, deploy the stack, wait until converged and healthy
