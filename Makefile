@@ -1,7 +1,8 @@
-# apibundle: FastAPI behind Nginx and Gunicorn-managed Uvicorn workers.
-#   make up      prod profile (Gunicorn), sets up certs and images first, waits until healthy
-#                (MONITORING=1 adds the monitoring profile: Prometheus + the Nginx exporter)
-#   make test    unit tests and container tests (real Nginx, real Gunicorn, real containers)
+# apibundle: any FastAPI (ASGI) app behind Nginx and Gunicorn-managed Uvicorn workers.
+#   make up [APP_DIR=../myproject]        prod profile (Gunicorn), sets up certs and images first,
+#                                         waits until healthy (unset APP_DIR: the demo in ./backend)
+#   make loadtest [APP_DIR=...] [QUICK=1] the comparison report for that app's own endpoints
+#   make test                             unit and container tests (real Nginx, Gunicorn, containers)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -19,11 +20,26 @@ OFFLINE ?= auto
 MONITORING ?=
 comma := ,
 WITH_MONITORING = $(if $(filter 1 true yes,$(MONITORING)),$(comma)monitoring)
-# STORE=postgres adds the postgres profile and points the app at it (default: SQLite, as ever).
+# APP_DIR: the project to deploy and measure (a folder with pyproject.toml or requirements.txt);
+# unset, the demo in ./backend. Its image is apibundle/app-<folder name> (APP_IMAGE).
+APP_DIR ?=
+ifneq ($(APP_DIR),)
+ifeq ($(wildcard $(APP_DIR)/pyproject.toml $(APP_DIR)/requirements.txt),)
+$(error APP_DIR=$(APP_DIR) is not a project folder: it has neither pyproject.toml nor requirements.txt)
+endif
+APP_NAME := $(shell basename "$$(cd '$(APP_DIR)' && pwd)" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9._\n-' '-')
+export APP_DIR := $(abspath $(APP_DIR))
+export APP_IMAGE ?= apibundle/app-$(APP_NAME)
+endif
+export BUNDLE_DIR := $(CURDIR)
+# STORE=postgres adds the postgres profile and, for the demo, points it at it (backend/postgres.env;
+# a project names its own database URL in its env file). Default: SQLite, as ever.
 STORE ?= sqlite
 ifeq ($(STORE),postgres)
 STORE_PROFILES := ,postgres
-export APP_DATABASE_URL ?= postgresql://app@postgres:5432/app
+ifeq ($(APP_DIR),)
+export APP_ENV_FILE ?= $(CURDIR)/backend/postgres.env
+endif
 else ifeq ($(STORE),sqlite)
 STORE_PROFILES :=
 else
@@ -40,13 +56,13 @@ help: ## list the targets
 up: certs secrets images reports ## run the prod profile (Nginx -> Gunicorn + Uvicorn workers) and wait until healthy; STORE=postgres for Postgres
 	COMPOSE_PROFILES=dev $(COMPOSE) rm --stop --force app-dev
 	COMPOSE_PROFILES=prod$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
-	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
+	@echo "up: https://localhost:$${HTTPS_PORT:-8443}/  the app under https://localhost:$${HTTPS_PORT:-8443}$${API_PREFIX:-/api}/  (trust certs/ca.crt, e.g. curl --cacert certs/ca.crt)"
 	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
 dev: certs secrets images reports ## run the dev profile (Uvicorn --reload, sources bind-mounted); STORE=postgres for Postgres
 	COMPOSE_PROFILES=prod $(COMPOSE) rm --stop --force app
 	COMPOSE_PROFILES=dev$(STORE_PROFILES)$(WITH_MONITORING) $(COMPOSE) up --detach --wait
-	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on backend/app changes"
+	@echo "dev: https://localhost:$${HTTPS_PORT:-8443}/ with reload on changes in $${APP_DIR:-backend}"
 	$(if $(WITH_MONITORING),@echo "monitoring: Prometheus on http://127.0.0.1:$${PROMETHEUS_PORT:-9090}/ (this host only)")
 
 down: ## stop and remove the bundle's containers (the data volumes are kept)
@@ -64,14 +80,14 @@ certs: ## make a local CA and a server certificate (kept while valid)
 secrets: ## make the Postgres password file secrets/postgres_password (kept once made; git-ignored)
 	scripts/secrets.sh
 
-images: ## build the images (from Debian packages and a host wheelhouse where no registry answers)
+images: ## build the images: runtime, the app's (APP_DIR or the demo), Nginx... (from Debian packages and host wheels where no registry answers)
 	$(WITH_IMAGES) && COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) build \
 	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator --profile compare-image build
 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
 # WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE=0|1 (see loadtest/runner/settings.py);
 # SHORT=1 makes `make resilience` run the CI-length fault versions; SWARM=1 adds the Swarm updates (make swarm-test).
-LOADTEST_KNOBS := QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
+LOADTEST_KNOBS := LOCUSTFILE QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
 loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/
@@ -90,7 +106,7 @@ report: $(VENV)/.installed ## regenerate a report from stored results: make repo
 reports:
 	mkdir -p reports
 
-$(VENV)/.installed: tests/requirements.txt backend/requirements.txt loadtest/requirements.txt
+$(VENV)/.installed: tests/requirements.txt backend/requirements.txt backend/servers/requirements.txt loadtest/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
 	touch $@
@@ -137,10 +153,10 @@ test: lint reports ## all tests: lint, unit, then container tests against real i
 
 lock: ## re-pin the Python dependencies (needs uv)
 	cd backend && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
-	cd backend && uv pip compile --universal --python-version 3.11 -q requirements-compare.in -o requirements-compare.txt
+	cd backend/servers && uv pip compile --universal --python-version 3.11 -q requirements-compare.in -o requirements-compare.txt
 	cd loadtest && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
 
 clean: down ## remove containers, the data volumes and local build inputs (keeps certs and secrets)
 	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --volumes
-	rm -rf $(VENV) backend/wheelhouse/*.whl loadtest/wheelhouse/*.whl
+	rm -rf $(VENV) .build backend/servers/wheelhouse/*.whl loadtest/wheelhouse/*.whl

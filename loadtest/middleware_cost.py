@@ -41,7 +41,7 @@ async def _receive() -> dict:
 
 async def _measure(requests: int) -> float:
     """CPU microseconds per request in this process (run with one SETUPS environment)."""
-    from app import logging as app_logging  # noqa: PLC0415 (the backend is on the path only here)
+    from servers import logging as app_logging  # noqa: PLC0415 (the backend is on the path only here)
     from app.main import create_app  # noqa: PLC0415
 
     app = create_app()

@@ -5,6 +5,7 @@ ports, used by the container tests and the resilience runs."""
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -127,25 +128,32 @@ class Stack:
         raise TimeoutError(f"{service} not healthy after {timeout}s:\n{self.logs(service)[-3000:]}")
 
 
-# What each store adds to the bundle: compose profiles and the app's APP_DATABASE_URL.
+# What each store adds to the demo: compose profiles and its env file over backend/.env.
 STORES = {
-    "sqlite": ([], {}),
-    "postgres": (["postgres"], {"APP_DATABASE_URL": "postgresql://app@postgres:5432/app"}),
+    "sqlite": ([], None),
+    "postgres": (["postgres"], "backend/postgres.env"),
 }
+
+
+def compose_variables(root: Path, file: str = "docker-compose.yml") -> set[str]:
+    """The variables a compose file interpolates (the rest of a stack's variables are the app's)."""
+    return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", (root / file).read_text()))
 
 
 class Bundle(Stack, Edge):
     """The bundle (docker-compose.yml, one profile, on SQLite or on its Postgres, plus optional
     add-on profiles such as ``monitoring``) built from source, its ports published on free
     loopback ports, with clients that trust its CA and a Postgres password of its own
-    (scripts/secrets.sh into ``workdir``)."""
+    (scripts/secrets.sh into ``workdir``). ``extra_env`` holds compose's variables and the app's
+    own settings alike: those docker-compose.yml does not interpolate go to the app's env file
+    (APP_ENV_FILE), after the store's."""
 
     def __init__(self, root: Path, profile: str, project: str, certs: Path, reports_dir: Path, workdir: Path,
                  extra_env: dict, store: str = "sqlite", extra_profiles: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.profile, self.certs, self.store = profile, certs, store
         self.http_port, self.https_port = free_port(), free_port()
         self.prometheus_port = free_port()  # published only with the monitoring profile
-        store_profiles, store_env = STORES[store]
+        store_profiles, store_env_file = STORES[store]
         secrets = workdir / "secrets"
         subprocess.run(
             [str(root / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
@@ -159,8 +167,14 @@ class Bundle(Stack, Edge):
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports_dir,
             "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
-            **store_env,
-            **extra_env,
         }
+        known = compose_variables(root)
+        app_env = {k: v for k, v in extra_env.items() if k not in known}
+        env.update({k: v for k, v in extra_env.items() if k in known})
+        if app_env or store_env_file:
+            app_env_file = workdir / "app.env"
+            base = (root / store_env_file).read_text() if store_env_file else ""
+            app_env_file.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
+            env.setdefault("APP_ENV_FILE", app_env_file)
         profiles = [profile, *store_profiles, *extra_profiles]
         super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", profiles, build=True)

@@ -7,6 +7,11 @@
 # and Python packages come from a wheelhouse downloaded on the host, because pip inside a
 # build container may have no route to the package index.
 #
+# Then it builds the runtime images every app image starts from (backend/servers/Dockerfile:
+# apibundle/runtime and apibundle/runtime-compare), and, where no registry answers, an image of
+# the app's wheels (apibundle/wheels-<app>: the project's dependencies, APP_DIR or the demo in
+# ./backend, downloaded on the host) that backend/app.Dockerfile installs from.
+#
 # Prints nothing on stdout but the export lines for the resolved base images, so the
 # Makefile can `eval` them; progress goes to stderr.
 set -euo pipefail
@@ -97,13 +102,39 @@ if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
   # its local base carries it. (On the official image the Dockerfile installs it with apt.)
   loadtest_image=$LOCAL_LOADTEST_IMAGE
   debootstrap_image "$loadtest_image" python3,python3-venv,ca-certificates,wrk
-  wheelhouse backend/wheelhouse backend/requirements.txt backend/requirements-compare.txt
+  wheelhouse backend/servers/wheelhouse backend/servers/requirements.txt backend/servers/requirements-compare.txt
   wheelhouse loadtest/wheelhouse loadtest/requirements.txt
   pip_no_index=1
 else
   loadtest_image=$python_image
   pip_no_index=0
 fi
-printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q POSTGRES_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q\n' \
-  "$python_image" "$nginx_image" "$postgres_image" "$loadtest_image" "$pip_no_index"
+
+# The runtime images (the server layer), which every app image is built on.
+tag=${BUNDLE_TAG:-latest}
+for target in runtime runtime-compare; do
+  log "building apibundle/$target:$tag"
+  docker build -q -t "apibundle/$target:$tag" --target "$target" --build-arg PYTHON_IMAGE="$python_image" \
+    --build-arg PIP_NO_INDEX="$pip_no_index" backend/servers >/dev/null
+done
+
+# The app's wheels, air-gapped: its dependencies for the image's Python, as an image to build from.
+app_dir=${APP_DIR:-backend}
+[ -d "$app_dir" ] || { log "APP_DIR=$app_dir is not a folder"; exit 1; }
+wheels_image=apibundle/runtime:$tag
+if [ "$pip_no_index" = 1 ]; then
+  app_name=$(basename "$(cd "$app_dir" && pwd)" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9._\n-' '-')
+  build=.build/wheels-$app_name
+  mkdir -p "$build/wheels"
+  python3 backend/servers/deps.py "$app_dir" >"$build/requirements.txt" || exit 1
+  wheelhouse "$build/wheels" "$build/requirements.txt"
+  wheels_image=apibundle/wheels-$app_name:$tag
+  if ! have_image "$wheels_image" || [ "$build/wheels/.requirements.sha256" -nt "$build/.built" ]; then
+    log "building $wheels_image"
+    printf 'FROM scratch\nCOPY wheels/ /wheels/\n' | docker build -q -t "$wheels_image" -f - "$build" >/dev/null
+    touch "$build/.built"
+  fi
+fi
+printf 'export PYTHON_IMAGE=%q NGINX_IMAGE=%q POSTGRES_IMAGE=%q LOADTEST_PYTHON_IMAGE=%q PIP_NO_INDEX=%q WHEELS_IMAGE=%q\n' \
+  "$python_image" "$nginx_image" "$postgres_image" "$loadtest_image" "$pip_no_index" "$wheels_image"
 printf 'export PROMETHEUS_IMAGE=%q NGINX_EXPORTER_IMAGE=%q\n' "$prometheus_image" "$nginx_exporter_image"

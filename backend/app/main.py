@@ -1,11 +1,13 @@
-"""Application factory: ``app.main:create_app`` (servers call it with their factory flag)."""
+"""The demo's application factory: ``app.main:create_app`` ([tool.fastapi] entrypoint in
+backend/pyproject.toml). The bundle's server layer wraps it as it wraps any app (request ids,
+the access log, request metrics, the liveness probe: backend/servers/asgi.py)."""
 
 import asyncio
 import contextlib
 import logging
 import math
 import random
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,41 +17,32 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.routing import Match
 
-from app import logging as app_logging
-from app.api import faults, router
-from app.metrics.store import instrumented
-from app.middleware.access_log import AccessLogMiddleware
-from app.middleware.cors import Cors
-from app.middleware.metrics import MetricsMiddleware, publish_in_progress
-from app.middleware.request_id import RequestIdMiddleware
+from app.api import faults, router, work
+from app.cors import Cors
 from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
 from app.settings import Settings, get_settings
 from app.store.connect import open_store
 from app.store.items import ItemRepository, StoreUnavailable
+from app.store_metrics import instrumented
+from servers.settings import AppSettings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app_logging.configure(settings.log_level, settings.log_queue_max)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await open_store(settings)  # opened in the worker, after any fork
         app.state.items = store.items
-        tasks = []
-        if settings.metrics:
+        if AppSettings().metrics:  # the bundle's server layer collects metrics (APP_METRICS): ours too
             app.state.items = instrumented(app.state.items)  # whichever store: counted and timed
-            tasks.append(asyncio.create_task(worker_started()))
-        tasks.append(asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s)))
+        purge = asyncio.create_task(_purge_expired_keys(app.state.items, settings.idempotency_purge_interval_s))
         yield
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
         await store.close()
-        if settings.metrics:
-            worker_stopping()
 
     app = FastAPI(
         title="apibundle",
@@ -60,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(router)
+    if settings.workloads:
+        app.include_router(work.router, prefix="/api", responses=router.responses)  # load-test workloads
     if settings.fault_injection:
         app.include_router(faults.router, prefix="/api")
     app.add_exception_handler(ItemNotFound, _not_found)
@@ -70,31 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(405, _method_not_allowed)
     if settings.cors_origins:
         app.add_middleware(Cors, settings=settings)
-    if settings.middleware:
-        if settings.access_log:
-            app.add_middleware(AccessLogMiddleware)
-        app.add_middleware(RequestIdMiddleware)  # added last = outermost: ids reach the access log
-    if settings.metrics:
-        app.add_middleware(MetricsMiddleware)  # outermost: times everything the app does
     return app
-
-
-def worker_started() -> Coroutine[None, None, None]:
-    """This worker serves: count it now; the returned coroutine publishes its requests in
-    progress for as long as it runs."""
-    from app.metrics import instruments as m  # noqa: PLC0415 (only with metrics on)
-
-    m.WORKER_STARTS.inc()
-    m.WORKERS.set(1)
-    app_logging.on_drop(m.LOG_LINES_DROPPED.inc)
-    return publish_in_progress()
-
-
-def worker_stopping() -> None:
-    from app.metrics import instruments as m  # noqa: PLC0415
-
-    m.WORKERS.set(0)
-    m.IN_PROGRESS.set(0)
 
 
 async def _purge_expired_keys(items: ItemRepository, interval_s: float) -> None:

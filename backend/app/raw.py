@@ -8,7 +8,7 @@ import json
 
 from starlette.types import Receive, Scope, Send
 
-from app.runtime import server_info
+from servers.runtime import server_info
 
 _JSON = [(b"content-type", b"application/json")]
 

@@ -33,29 +33,19 @@ class Settings(BaseSettings):
     # Check a pooled connection that sat idle (1 s or more) before lending it (one round trip):
     # after Postgres restarts, requests get fresh connections instead of errors on broken ones.
     database_pool_check: bool = True
-    # Whether `python -m servers` applies migrations before starting the server. auto: for
-    # SQLite yes (one host, before any worker exists), for Postgres no (a deploy step: the
-    # compose `migrate` service); without migrating it still checks the schema is current.
-    migrate_on_start: Literal["auto", "true", "false"] = "auto"
     # Kept equal to Nginx's client_max_body_size so the app enforces it when reached directly.
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     max_websocket_message_bytes: int = Field(default=64 * 1024, ge=1, le=16 * 1024 * 1024)
     # How long an Idempotency-Key is remembered, and how often expired keys are purged.
     idempotency_ttl_s: int = Field(default=24 * 3600, ge=1, le=30 * 24 * 3600)
     idempotency_purge_interval_s: float = Field(default=300, gt=0, le=24 * 3600)
-    access_log: bool = True
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Lines waiting to be written; beyond this they are dropped and counted (/api/health).
-    log_queue_max: int = Field(default=10_000, ge=100, le=1_000_000)
-    # Off only to measure what the bundle's own middleware costs (see loadtest/).
-    middleware: bool = True
-    # Prometheus metrics (app/metrics/), served on their own port by servers/exporter.py; off
-    # = no middleware, no store timing, no exporter (the load test measures both).
-    metrics: bool = True
     # CORS: origins allowed to call the API from a browser (comma-separated), empty = no CORS
     # headers at all. Credentials (cookies, Authorization) only with explicit origins.
     cors_origins: Annotated[list[str], NoDecode] = []
     cors_allow_credentials: bool = False
+    # The load-test workloads (/api/work/*: CPU burn, blocking and async waits, JSON): routed
+    # only when on (the load-test topologies set it), never in a production deployment.
+    workloads: bool = False
     # Never on in a real deployment: adds /api/_fault/* so resilience tests can hang a worker.
     fault_injection: bool = False
 

@@ -1,9 +1,11 @@
-"""Launcher: ``python -m servers {gunicorn|uvicorn|gunicorn-asgi|granian}``.
+"""Launcher: ``python -m servers {gunicorn|uvicorn|gunicorn-asgi|granian}``, for any ASGI app.
 
-Brings the store's schema up to date once, before any worker exists (or, where a deploy step
-migrates, only checks it is: APP_MIGRATE_ON_START), empties the metrics directory and starts
-the metrics exporter (servers/exporter.py), then replaces itself with the chosen server (exec),
-which takes this pid (PID 1 in the container) and receives signals directly.
+Checks that the app can be found (servers/loading.py, in a throw-away process) and that the
+installed server supports what was asked (servers/compat.py), runs APP_PRESTART where no
+`migrate` service does (SERVER_RUN_PRESTART), empties the metrics directory and starts the
+metrics exporter (servers/exporter.py), then replaces itself with the chosen server (exec),
+which takes this pid (PID 1 in the container) and receives signals directly. Every server
+serves servers.asgi:create_app, the app wrapped in what the bundle adds.
 """
 
 import os
@@ -13,11 +15,12 @@ import sys
 import tempfile
 from typing import get_args
 
-from app.metrics import multiprocess
-from app.settings import Settings, settings_or_exit
-from app.store import migrate
+from pydantic import ValidationError
+
+from servers import compat, prestart
+from servers.metrics import multiprocess
 from servers.proxies import trusted_proxies
-from servers.settings import Server, ServerSettings
+from servers.settings import AppSettings, Server, ServerSettings
 from servers.workers import worker_count
 
 GUNICORN_CONF = os.path.join(os.path.dirname(__file__), "gunicorn.conf.py")
@@ -32,9 +35,7 @@ def gunicorn_asgi(s: ServerSettings) -> list[str]:
     return ["gunicorn", "--config", GUNICORN_CONF, "--worker-class", "asgi"]
 
 
-def app_factory(s: ServerSettings) -> str:
-    """The factory to serve: behind servers/unixpeer.py when the app serves a unix socket."""
-    return "servers.unixpeer:create_app" if s.socket_path else s.app
+APP_FACTORY = "servers.asgi:create_app"  # the user's app, wrapped (servers/asgi.py)
 
 
 def bind(s: ServerSettings) -> list[str]:
@@ -44,7 +45,7 @@ def bind(s: ServerSettings) -> list[str]:
 
 def uvicorn(s: ServerSettings) -> list[str]:
     argv = [
-        "uvicorn", app_factory(s), "--factory", *bind(s),
+        "uvicorn", APP_FACTORY, "--factory", *bind(s),
         "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips),
         "--timeout-keep-alive", str(s.keepalive),
         "--timeout-graceful-shutdown", str(s.graceful_timeout),
@@ -60,7 +61,7 @@ def uvicorn(s: ServerSettings) -> list[str]:
 
 def granian(s: ServerSettings) -> list[str]:
     return [
-        "granian", "--interface", "asgi", "--factory", app_factory(s), *bind(s),
+        "granian", "--interface", "asgi", "--factory", APP_FACTORY, *bind(s),
         "--workers", str(worker_count(s.web_concurrency, s.max_workers)),
         "--http", "1", "--respawn-failed-workers",
         "--workers-kill-timeout", str(s.graceful_timeout),
@@ -96,25 +97,20 @@ def start_exporter(server: str) -> None:
     subprocess.Popen([sys.executable, "-m", "servers.exporter", mode])  # outlives this exec: its parent
 
 
-def migrates_on_start(app: Settings) -> bool:
-    """auto: SQLite yes (embedded, one host: nothing else would), Postgres no (the schema of a
-    shared server is a deploy step: compose's `migrate` service, `python -m app.store.migrate`)."""
-    if app.migrate_on_start == "auto":
-        return app.database.store == "sqlite"
-    return app.migrate_on_start == "true"
-
-
-def prepare_store(app: Settings) -> None:
-    """Migrate or check the schema; exit with the reason when the store is not usable."""
+def settings_or_exit() -> tuple[ServerSettings, AppSettings]:
+    """Both settings, or exit with one line per problem."""
     try:
-        if migrates_on_start(app):
-            applied = migrate.migrate(app)
-            if applied:
-                print(f"migrated {app.database} to version {applied[-1]}", file=sys.stderr, flush=True)
-        else:
-            migrate.check(app, patience_s=migrate.CONNECT_PATIENCE_S)
-    except Exception as exc:  # sqlite3/psycopg errors, MigrationError: one line, then exit
-        sys.exit(f"servers: the store is not usable: {exc}")
+        return ServerSettings(), AppSettings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        sys.exit(f"servers: invalid settings: {problems}")
+
+
+def check_app() -> None:
+    """Find the app in a throw-away process (importing it here would import it into the
+    master before the fork): a wrong APP_MODULE is one line and a failed start, not a boot loop."""
+    if subprocess.run([sys.executable, "-m", "servers.loading"]).returncode != 0:
+        sys.exit(1)
 
 
 COMMANDS = {"gunicorn": gunicorn, "uvicorn": uvicorn, "gunicorn-asgi": gunicorn_asgi, "granian": granian}
@@ -126,9 +122,13 @@ def main(argv: list[str]) -> None:
     for name in ("WEB_CONCURRENCY", "MAX_WORKERS"):
         if os.environ.get(name) == "":
             del os.environ[name]  # "unset", as the settings read it; Gunicorn would fail on ""
-    settings = ServerSettings()
-    app_settings = settings_or_exit("servers")
-    prepare_store(app_settings)
+    settings, app_settings = settings_or_exit()
+    problem = compat.unavailable(argv[0])
+    if problem:
+        sys.exit(f"servers: {problem}")
+    check_app()
+    if settings.run_prestart and app_settings.prestart:
+        prestart.run_or_exit(app_settings.prestart)
     if settings.socket_path:
         claim_socket(settings.socket_path)
     if app_settings.metrics:

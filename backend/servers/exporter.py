@@ -22,7 +22,7 @@ import time
 
 from prometheus_client import start_http_server
 
-from app.metrics import multiprocess
+from servers.metrics import multiprocess
 from servers.settings import ServerSettings
 
 SWEEP_INTERVAL_S = 1.0  # also between scrapes: dead workers leave "in progress" promptly, and

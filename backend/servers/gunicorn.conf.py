@@ -6,18 +6,16 @@ Every value comes from ServerSettings (environment), so Gunicorn and direct Uvic
 
 import os
 
-from app.metrics import multiprocess
-from app.settings import get_settings
 from servers import gunicorn_metrics
+from servers.metrics import multiprocess
 from servers.proxies import trusted_proxies
-from servers.settings import ServerSettings
+from servers.settings import AppSettings, ServerSettings
 from servers.workers import worker_count
 
 _s = ServerSettings()
 
-# An app factory, called once per worker. With a unix socket (servers/unixpeer.py) the app is
-# wrapped so Nginx's X-Forwarded-* headers count on it: a socket peer has no address to trust.
-wsgi_app = "servers.unixpeer:create_app()" if _s.socket_path else f"{_s.app}()"
+# The app factory (servers/asgi.py: the project's app, wrapped), called once per worker.
+wsgi_app = "servers.asgi:create_app()"
 # TCP always (direct clients, diagnostics), and the unix socket Nginx uses when there is one.
 bind = [f"{_s.host}:{_s.port}"] + ([f"unix:{_s.socket_path}"] if _s.socket_path else [])
 workers = worker_count(_s.web_concurrency, _s.max_workers)
@@ -43,7 +41,7 @@ loglevel = _s.log_level
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "app.logging.JsonFormatter"}},
+    "formatters": {"json": {"()": "servers.logging.JsonFormatter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["stdout"], "level": _s.log_level.upper()},
     "loggers": {"gunicorn.error": {"handlers": [], "propagate": True, "level": _s.log_level.upper()}},
@@ -51,8 +49,8 @@ logconfig_dict = {
 
 # Metrics (APP_METRICS): the launcher wiped PROMETHEUS_MULTIPROC_DIR and started the exporter;
 # these hooks record why each worker ended and drop its live gauges (servers/gunicorn_metrics.py).
-if get_settings().metrics and os.environ.get(multiprocess.ENV):
-    import app.metrics.instruments  # noqa: F401 (now, not in the master's first child_exit)
+if AppSettings().metrics and os.environ.get(multiprocess.ENV):
+    import servers.metrics.instruments  # noqa: F401 (now, not in the master's first child_exit)
 
     on_reload = gunicorn_metrics.on_reload
     child_exit = gunicorn_metrics.child_exit

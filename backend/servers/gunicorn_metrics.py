@@ -14,7 +14,7 @@ State is module-level: a reload re-reads gunicorn.conf.py, but this module stays
 
 import os
 
-from app.metrics import multiprocess
+from servers.metrics import multiprocess
 
 _reloading: set[int] = set()
 
@@ -43,7 +43,7 @@ def child_exit(arbiter, worker) -> None:
 def worker_exit(arbiter, worker) -> None:
     """In the worker, as it ends: an exit at the request limit is counted as max_requests."""
     if reached_max_requests(worker):
-        from app.metrics import instruments  # noqa: PLC0415 (the worker's own file)
+        from servers.metrics import instruments  # noqa: PLC0415 (the worker's own file)
 
         instruments.WORKER_EXITS.labels("max_requests").inc()
 

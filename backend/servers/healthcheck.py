@@ -1,4 +1,11 @@
-"""Container healthcheck: exits 0 when the app answers ``GET /api/health/ready`` with 200.
+"""Container healthcheck: ``healthcheck.py [ready|live]`` exits 0 when the app server answers 200.
+
+  live   ``GET /.bundle/live``, which the server layer answers itself (servers/middleware/
+         liveness.py): the worker's event loop serves. No route in the app, no store. Swarm's
+         healthcheck, since an unhealthy task is restarted there.
+  ready  (the default) ``GET $APP_READY_PATH`` (e.g. /api/health/ready), the app's own "I can
+         serve"; unset, the liveness probe. Compose's healthcheck: `up --wait` and Nginx's
+         ``depends_on: service_healthy`` wait for it.
 
 Docker runs it every few seconds for the container's whole life, so it must cost next to
 nothing. Measured inside the container (CPU per probe, the app's share included): 200-280 ms
@@ -18,7 +25,7 @@ import posix  # not `os`: see above
 import sys
 
 TIMEOUT_S = 3.0
-PATH = "/api/health/ready"
+LIVE_PATH = "/.bundle/live"  # servers/settings.py's LIVE_PATH
 
 
 def environ() -> dict[str, str]:
@@ -34,13 +41,22 @@ def target(env: dict[str, str]) -> tuple[int, object]:
     return _socket.AF_INET, ("127.0.0.1", int(env.get("SERVER_PORT") or 8000))
 
 
-def probe(family: int, address, timeout: float = TIMEOUT_S) -> str:
-    """The status line of GET PATH ("HTTP/1.1 200 OK"), or raises OSError."""
+def path(mode: str, env: dict[str, str]) -> str:
+    if mode == "live":
+        return LIVE_PATH
+    ready = env.get("APP_READY_PATH") or LIVE_PATH
+    if not ready.startswith("/") or any(c in ready for c in " \r\n"):
+        raise ValueError(f"APP_READY_PATH={ready!r} is not a path")
+    return ready
+
+
+def probe(family: int, address, timeout: float = TIMEOUT_S, target: str = LIVE_PATH) -> str:
+    """The status line of GET target ("HTTP/1.1 200 OK"), or raises OSError."""
     sock = _socket.socket(family, _socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
         sock.connect(address)
-        sock.sendall(f"GET {PATH} HTTP/1.0\r\nHost: localhost\r\nUser-Agent: healthcheck\r\n\r\n".encode())
+        sock.sendall(f"GET {target} HTTP/1.0\r\nHost: localhost\r\nUser-Agent: healthcheck\r\n\r\n".encode())
         head = b""
         while b"\r\n" not in head and len(head) < 4096:
             chunk = sock.recv(4096)
@@ -52,10 +68,15 @@ def probe(family: int, address, timeout: float = TIMEOUT_S) -> str:
     return head.split(b"\r\n", 1)[0].decode("latin-1")
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    mode = argv[0] if argv else "ready"
+    if mode not in ("ready", "live"):
+        print("usage: healthcheck.py [ready|live]", file=sys.stderr)
+        return 2
     try:
-        family, address = target(environ())
-        status = probe(family, address)
+        env = environ()
+        family, address = target(env)
+        status = probe(family, address, target=path(mode, env))
     except (OSError, ValueError) as exc:  # unhealthy, with the reason in `docker inspect`
         print(f"unhealthy: {exc!r}", file=sys.stderr)
         return 1
@@ -67,4 +88,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -8,7 +8,7 @@ stop_grace_period (30 s).
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Server = Literal["gunicorn", "uvicorn", "gunicorn-asgi", "granian"]
@@ -17,8 +17,6 @@ Server = Literal["gunicorn", "uvicorn", "gunicorn-asgi", "granian"]
 class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SERVER_", extra="ignore", env_ignore_empty=True)
 
-    # The ASGI app factory to serve; app.raw:create_app is the bare-ASGI ceiling used by loadtest/.
-    app: str = Field(default="app.main:create_app", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
     # How Nginx reaches this app: "unix" = a unix socket in a volume shared with Nginx (same
@@ -41,7 +39,9 @@ class ServerSettings(BaseSettings):
     # "connected": the subnets this container sits on, i.e. the proxy network in the bundle.
     forwarded_allow_ips: str = "connected"
     reload: bool = False
-    reload_dir: str = "/srv/backend/app"
+    # Run APP_PRESTART in the launcher before the server (where no `migrate` service does).
+    run_prestart: bool = False
+    reload_dir: str = "/srv/app"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @property
@@ -49,3 +49,61 @@ class ServerSettings(BaseSettings):
         """The unix socket to serve on (besides TCP, where the server can bind both), or None.
         servers/healthcheck.py repeats this rule without pydantic (it must stay cheap)."""
         return self.uds if self.upstream == "unix" and self.replicas == 1 else None
+
+
+# Paths the server layer answers itself, before the app (servers/middleware/liveness.py). Nginx
+# proxies only API_PREFIX/..., so no client reaches them through the edge.
+LIVE_PATH = "/.bundle/live"
+_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$"
+
+
+class AppSettings(BaseSettings):
+    """The app the bundle serves, and what the server layer adds around it (every switch on by
+    default; each can be turned off). The app's own settings are its business: they reach its
+    container from APP_DIR/.env or APP_ENV_FILE and never pass through here."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore", env_ignore_empty=True, populate_by_name=True)
+
+    # package.module:attr, an ASGI app or a factory returning one. Unset: [tool.fastapi]
+    # entrypoint in the project's pyproject.toml, else main:app (servers/loading.py).
+    # SERVER_APP is the older name.
+    module: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        validation_alias=AliasChoices("APP_MODULE", "SERVER_APP"),
+    )
+    # auto: a plain function that takes no argument is a factory; an app object (FastAPI,
+    # Starlette) or an ``async def app(scope, receive, send)`` is the app.
+    factory: Literal["auto", "true", "false"] = "auto"
+    # What the container's readiness healthcheck asks (a path the app answers with 200 when it
+    # can serve, e.g. /api/health/ready); unset: the liveness probe, which needs no route.
+    ready_path: str | None = Field(default=None, pattern=_PATH, max_length=512)
+    # Where Nginx sends requests to the app (API_PREFIX/...: the app sees the full path).
+    api_prefix: str = Field(default="/api", pattern=r"^(/[A-Za-z0-9._~-]+)+$", validation_alias="API_PREFIX")
+    # true: the app's routes sit at its own root (most apps'); the server serves them under
+    # API_PREFIX with ASGI's root_path, so docs and links carry the prefix. false: the app's
+    # routes already include the prefix (the demo's).
+    api_strip_prefix: bool = Field(default=False, validation_alias="API_STRIP_PREFIX")
+    # What the server layer wraps the app in (servers/asgi.py); APP_MIDDLEWARE=false turns off
+    # request ids and the access log together (the load test's baseline).
+    middleware: bool = True
+    request_id: bool = True
+    access_log: bool = True
+    # Prometheus metrics, served on their own port by servers/exporter.py; off = no middleware,
+    # no exporter (the load test measures both).
+    metrics: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Lines waiting to be written; beyond this they are dropped and counted (app_log_lines_dropped).
+    log_queue_max: int = Field(default=10_000, ge=100, le=1_000_000)
+    # A command run once before any worker starts (e.g. `alembic upgrade head`): the compose
+    # `migrate` service runs it; with SERVER_RUN_PRESTART=true the launcher does (no such service).
+    prestart: str | None = Field(default=None, max_length=4096)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value):
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def root_path(self) -> str:
+        return self.api_prefix if self.api_strip_prefix else ""

@@ -8,12 +8,8 @@ middleware applies Nginx's headers (one X-Forwarded-For value, ``$remote_addr``,
 X-Forwarded-Proto) to such connections, and leaves every TCP connection to the server's own
 trust rule.
 
-``create_app`` wraps the configured app factory (SERVER_APP); the launcher serves it instead of
-the factory itself when the app serves a unix socket.
+servers/asgi.py puts it outermost when the app serves a unix socket.
 """
-
-import importlib
-import os
 
 SCHEMES = {"http", "https"}
 
@@ -46,14 +42,3 @@ class UnixPeerProxyHeaders:
         if forwarded_proto in SCHEMES:
             scope["scheme"] = forwarded_proto.replace("http", "ws") if scope["type"] == "websocket" else forwarded_proto
         return scope
-
-
-def load_factory(spec: str):
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def create_app(*args, **kwargs):
-    """The app of SERVER_APP's factory, behind UnixPeerProxyHeaders."""
-    factory = load_factory(os.environ.get("SERVER_APP") or "app.main:create_app")
-    return UnixPeerProxyHeaders(factory(*args, **kwargs))

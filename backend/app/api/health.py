@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from app import logging as app_logging
 from app.api.deps import app_settings, item_repository
-from app.runtime import server_info
 from app.schemas import Health, Ready
 from app.settings import Settings
 from app.store.items import ItemRepository
+from servers import logging as app_logging
+from servers.runtime import server_info
 
 router = APIRouter(prefix="/health", tags=["health"])
 

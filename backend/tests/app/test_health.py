@@ -51,7 +51,7 @@ def test_gunicorn_is_told_by_its_command_not_by_an_import(monkeypatch):
     import gunicorn  # noqa: F401  (imported, as the worker class module does)
     import uvicorn_worker  # noqa: F401
 
-    from app.runtime import server_info
+    from servers.runtime import server_info
 
     assert server_info().server == "uvicorn"
     for argv0 in ("/usr/local/bin/gunicorn", "/venv/lib/python3.13/site-packages/gunicorn/__main__.py"):

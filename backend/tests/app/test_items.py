@@ -128,7 +128,7 @@ def test_a_store_that_cannot_answer_is_a_503_problem_with_retry_after(client):
     async def unavailable(*args, **kwargs):
         raise StoreUnavailable("no free database connection within 5 s")
 
-    client.app.state.items.get = unavailable
+    client.demo.state.items.get = unavailable
     r = client.get("/api/items/1")
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
     assert r.headers["content-type"] == "application/problem+json" and "no free" in r.json()["detail"]

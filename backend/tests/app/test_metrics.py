@@ -6,8 +6,10 @@ import logging
 import pytest
 from prometheus_client import REGISTRY
 
-from app import logging as app_logging
-from app.middleware.metrics import UNMATCHED, status_class
+from servers import logging as app_logging
+from servers.asgi import wrap
+from servers.settings import AppSettings
+from servers.middleware.metrics import UNMATCHED, status_class
 
 
 def sample(name: str, **labels) -> float:
@@ -73,7 +75,7 @@ def test_an_unhandled_error_counts_as_5xx(settings):
         raise RuntimeError("boom")
 
     before = requests("/api/boom", status="5xx")
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(wrap(app, AppSettings()), raise_server_exceptions=False) as c:
         assert c.get("/api/boom").status_code == 500
     assert requests("/api/boom", status="5xx") - before == 1
     assert sample("app_http_requests_in_progress") == 0
@@ -101,7 +103,7 @@ def test_worker_start_is_counted(settings):
     from app.main import create_app  # noqa: PLC0415
 
     before = sample("app_worker_starts_total")
-    with TestClient(create_app(settings)):
+    with TestClient(wrap(create_app(settings), AppSettings())):
         assert sample("app_workers") == 1
     assert sample("app_worker_starts_total") - before == 1
     assert sample("app_workers") == 0
@@ -115,16 +117,18 @@ def test_dropped_log_lines_are_counted(client, monkeypatch):
     assert sample("app_log_lines_dropped_total") - before == 2
 
 
-def test_metrics_off_adds_nothing(settings, tmp_path):
+def test_metrics_off_adds_nothing(settings, tmp_path, monkeypatch):
     from fastapi.testclient import TestClient  # noqa: PLC0415
 
     from app.main import create_app  # noqa: PLC0415
-    from app.metrics.store import InstrumentedRepository  # noqa: PLC0415
+    from app.store_metrics import InstrumentedRepository  # noqa: PLC0415
 
+    monkeypatch.setenv("APP_METRICS", "false")
     before = requests("/api/work/json")
-    with TestClient(create_app(settings.model_copy(update={"metrics": False}))) as c:
+    demo = create_app(settings)
+    with TestClient(wrap(demo, AppSettings())) as c:
         c.get("/api/work/json")
-        assert not isinstance(c.app.state.items, InstrumentedRepository)
+        assert not isinstance(demo.state.items, InstrumentedRepository)
     assert requests("/api/work/json") == before
 
 
@@ -136,7 +140,7 @@ def test_the_public_app_has_no_metrics_route(client):
 def test_in_progress_counts_a_request_until_its_body_ends_and_is_published():
     import asyncio  # noqa: PLC0415
 
-    from app.middleware import metrics as mm  # noqa: PLC0415
+    from servers.middleware import metrics as mm  # noqa: PLC0415
 
     async def streaming(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": []})

@@ -19,18 +19,18 @@ def test_config_fits_nginx_and_compose(monkeypatch):
     assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
     assert conf["worker_tmp_dir"] == "/dev/shm"
     assert conf["forwarded_allow_ips"] == "10.2.0.0/24"
-    assert conf["wsgi_app"] == "app.main:create_app()"
+    assert conf["wsgi_app"] == "servers.asgi:create_app()"
 
 
 def test_unix_upstream_binds_the_socket_besides_tcp(monkeypatch):
     monkeypatch.setenv("SERVER_UPSTREAM", "unix")
     conf = runpy.run_path(str(CONF))
     assert conf["bind"] == ["0.0.0.0:8000", "unix:/run/app/app.sock"]
-    assert conf["wsgi_app"] == "servers.unixpeer:create_app()"  # forwarded headers count on the socket
+    assert conf["wsgi_app"] == "servers.asgi:create_app()"  # wraps in UnixPeerProxyHeaders itself
 
 
 def test_several_replicas_keep_tcp_only(monkeypatch):
     monkeypatch.setenv("SERVER_UPSTREAM", "unix")
     monkeypatch.setenv("SERVER_REPLICAS", "2")
     conf = runpy.run_path(str(CONF))
-    assert conf["bind"] == ["0.0.0.0:8000"] and conf["wsgi_app"] == "app.main:create_app()"
+    assert conf["bind"] == ["0.0.0.0:8000"] and conf["wsgi_app"] == "servers.asgi:create_app()"

@@ -31,11 +31,10 @@ def test_probes_where_the_server_listens(monkeypatch, env):
         assert (family, address) == (socket.AF_INET, ("127.0.0.1", ServerSettings().port))
 
 
-def serve(status: int, server_class=HTTPServer, address=("127.0.0.1", 0)):
+def serve(status: int, server_class=HTTPServer, address=("127.0.0.1", 0), path: str = healthcheck.LIVE_PATH):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            assert self.path == healthcheck.PATH
-            self.send_response(status)
+            self.send_response(status if self.path == path else 404)
             self.end_headers()
 
         def log_message(self, *args):
@@ -51,7 +50,21 @@ def test_exit_code_follows_the_status(monkeypatch, status, code):
     server = serve(status)
     monkeypatch.setattr(healthcheck, "environ", lambda: {"SERVER_PORT": str(server.server_address[1])})
     try:
-        assert healthcheck.main() == code
+        assert healthcheck.main(["live"]) == code
+        assert healthcheck.main([]) == code  # readiness without APP_READY_PATH: the liveness probe
+    finally:
+        server.shutdown()
+
+
+def test_readiness_asks_the_apps_path_and_liveness_never_does(monkeypatch):
+    server = serve(200, path="/api/health/ready")
+    env = {"SERVER_PORT": str(server.server_address[1]), "APP_READY_PATH": "/api/health/ready"}
+    monkeypatch.setattr(healthcheck, "environ", lambda: env)
+    try:
+        assert healthcheck.main(["ready"]) == 0
+        assert healthcheck.main(["live"]) == 1  # this fake server answers only the app's path
+        env["APP_READY_PATH"] = "/x HTTP/1.1\r\nHost: y"
+        assert healthcheck.main(["ready"]) == 1  # not a path: refused, never sent
     finally:
         server.shutdown()
 
@@ -69,9 +82,9 @@ def test_unix_socket(tmp_path):
             return request, ("unix", 0)
 
     path = str(tmp_path / "app.sock")
-    server = serve(200, UnixHTTPServer, path)
+    server = serve(200, UnixHTTPServer, path)  # noqa: F841 (path: the socket)
     try:
-        assert healthcheck.probe(socket.AF_UNIX, path).split()[1] == "200"
+        assert healthcheck.probe(socket.AF_UNIX, path, target=healthcheck.LIVE_PATH).split()[1] == "200"
     finally:
         server.shutdown()
 

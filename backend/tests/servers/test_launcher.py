@@ -51,14 +51,14 @@ def test_empty_web_concurrency_means_unset(monkeypatch):
 def test_single_bind_servers_serve_the_unix_socket_only(server):
     argv = COMMANDS[server](settings(upstream="unix"))
     assert argv[argv.index("--uds") + 1] == "/run/app/app.sock"
-    assert "--port" not in argv and "servers.unixpeer:create_app" in argv
+    assert "--port" not in argv and "servers.asgi:create_app" in argv
 
 
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
 def test_tcp_upstream_and_replicas_serve_tcp(server):
     for s in (settings(), settings(upstream="unix", replicas=2)):
         argv = COMMANDS[server](s)
-        assert "--uds" not in argv and "--port" in argv and "app.main:create_app" in argv
+        assert "--uds" not in argv and "--port" in argv and "servers.asgi:create_app" in argv
 
 
 def test_a_stale_socket_is_removed_a_live_one_refused(tmp_path):

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.metrics import multiprocess
+from servers.metrics import multiprocess
 
 BACKEND = Path(__file__).resolve().parents[2]
 
 WORKER = textwrap.dedent("""
     import sys, time
-    from app.metrics import instruments as m
+    from servers.metrics import instruments as m
     m.WORKERS.set(1)
     m.IN_PROGRESS.inc()  # a request in progress when the worker dies
     m.REQUESTS.labels("/api/x", "GET", "2xx").inc(5)
@@ -134,9 +134,7 @@ def test_an_exit_the_worker_counted_itself_is_not_counted_again(tmp_path, export
         proc.kill()
         proc.wait()
     # What Gunicorn's child_exit runs in its master (a process writing its own metric files).
-    record = (
-        "from app.metrics import multiprocess as mp; import sys; mp.record_exit(sys.argv[1], int(sys.argv[2]), 'crash')"
-    )
+    record = "from servers.metrics import multiprocess as mp; import sys; mp.record_exit(sys.argv[1], int(sys.argv[2]), 'crash')"  # noqa: E501
     for proc in (worker, other):
         subprocess.run(
             [sys.executable, "-c", record, str(tmp_path), str(proc.pid)], env=metrics_env(tmp_path), check=True
@@ -164,9 +162,9 @@ def totals(path: Path) -> dict[tuple, float]:
 
 
 def test_dead_workers_files_are_folded_into_the_archive_with_the_same_sums(tmp_path):
-    from app.metrics.archive import Archiver  # noqa: PLC0415
+    from servers.metrics.archive import Archiver  # noqa: PLC0415
 
-    observe = "from app.metrics import instruments as m; m.DURATION.labels('/api/x', 'GET').observe(0.003)"
+    observe = "from servers.metrics import instruments as m; m.DURATION.labels('/api/x', 'GET').observe(0.003)"
     archiver = Archiver(str(tmp_path), grace_s=10)
     for round_ in range(2):
         for _ in range(2):
@@ -186,7 +184,7 @@ def test_dead_workers_files_are_folded_into_the_archive_with_the_same_sums(tmp_p
 
 
 def test_a_live_workers_files_are_never_folded(tmp_path):
-    from app.metrics.archive import Archiver  # noqa: PLC0415
+    from servers.metrics.archive import Archiver  # noqa: PLC0415
 
     worker = start_worker(tmp_path)
     try:

@@ -38,6 +38,9 @@ class Server:
             "PROMETHEUS_MULTIPROC_DIR": str(self.dir),
             "APP_DATABASE_PATH": str(tmp_path / "app.db"),
             "APP_ACCESS_LOG": "false",
+            "APP_WORKLOADS": "true",
+            "APP_PRESTART": f"{sys.executable} -m app.store.migrate",  # the demo's migrations (backend/.env)
+            "SERVER_RUN_PRESTART": "true",
             "APP_LOG_LEVEL": "WARNING",
             "SERVER_LOG_LEVEL": "warning",
             "SERVER_HOST": "127.0.0.1",

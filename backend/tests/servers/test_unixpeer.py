@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from servers.unixpeer import UnixPeerProxyHeaders, create_app
+from servers.unixpeer import UnixPeerProxyHeaders
 
 
 def seen(scope: dict) -> dict:
@@ -38,8 +38,3 @@ def test_tcp_peers_are_left_to_the_server():
 def test_without_headers_or_with_a_bogus_scheme_nothing_changes():
     scope = seen({"type": "http", "client": None, "scheme": "http", "headers": [(b"x-forwarded-proto", b"gopher")]})
     assert scope["client"] is None and scope["scheme"] == "http"
-
-
-def test_wraps_the_configured_factory(monkeypatch):
-    monkeypatch.setenv("SERVER_APP", "app.raw:create_app")
-    assert isinstance(create_app(), UnixPeerProxyHeaders)

@@ -8,7 +8,6 @@ import pytest
 
 from app.settings import Settings
 from app.store import migrate
-from servers.__main__ import migrates_on_start, prepare_store
 
 
 def test_each_store_has_numbered_migrations_from_one():
@@ -97,27 +96,3 @@ def test_check_says_what_to_run_when_the_schema_is_behind(tmp_path):
         migrate.check(settings)
     migrate.migrate(settings)
     assert migrate.check(settings) == 2
-
-
-@pytest.mark.parametrize(
-    "url, when, migrates",
-    [
-        ("sqlite:////data/app.db", "auto", True),
-        ("postgresql://app@db/app", "auto", False),
-        ("sqlite:////data/app.db", "false", False),
-        ("postgresql://app@db/app", "true", True),
-    ],
-)
-def test_the_launcher_migrates_sqlite_itself_and_leaves_postgres_to_the_deploy(url, when, migrates, tmp_path):
-    pw = tmp_path / "pw"
-    pw.write_text("x")
-    password = {"database_password_file": pw} if url.startswith("postgresql") else {}
-    assert migrates_on_start(Settings(database_url=url, migrate_on_start=when, **password)) is migrates
-
-
-def test_the_launcher_refuses_a_schema_that_is_behind(tmp_path):
-    settings = Settings(database_path=tmp_path / "app.db", migrate_on_start="false")
-    with pytest.raises(SystemExit, match="not usable.*version 0"):
-        prepare_store(settings)
-    prepare_store(settings.model_copy(update={"migrate_on_start": "auto"}))  # migrates
-    prepare_store(settings)  # now current: passes

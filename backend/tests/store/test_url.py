@@ -74,7 +74,6 @@ def test_postgres_password_comes_from_its_file(password_file):
         ({"database_url": "nope"}, "not a URL"),
         ({"database_pool_min_size": 5, "database_pool_max_size": 2}, "MIN_SIZE is larger"),
         ({"database_pool_max_size": 0}, "greater than or equal to 1"),
-        ({"migrate_on_start": "maybe"}, "auto"),
     ],
 )
 def test_misconfigured_store_fails_fast(kw, says, password_file, tmp_path):

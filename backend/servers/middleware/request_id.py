@@ -3,14 +3,12 @@
 import itertools
 import os
 import re
-from contextvars import ContextVar
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from servers.logging import request_id
+from servers.middleware.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = b"x-request-id"
 _VALID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
-
-request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class _Ids:

@@ -5,8 +5,8 @@ import json
 import threading
 import time
 
-from app import logging as app_logging
-from app.logging import JsonFormatter, _BatchWriter, _BoundedQueue
+from servers import logging as app_logging
+from servers.logging import JsonFormatter, _BatchWriter, _BoundedQueue
 
 
 class _StalledStream(io.StringIO):

@@ -23,12 +23,13 @@ import queue
 import sys
 import threading
 import time
+from contextvars import ContextVar
 from logging.handlers import QueueHandler
-
-from app.middleware.request_id import request_id
 
 BATCH_INTERVAL_S = 0.05  # how stale a log line may get; the request path never waits for it
 DEFAULT_QUEUE_MAX = 10_000  # lines waiting for the writer; more are dropped and counted
+# The current request's id: set by servers/middleware/request_id.py, read by every log line.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
 
 
@@ -121,7 +122,7 @@ class _BatchWriter(threading.Thread):
         self.stream.flush()
 
     def _warning(self, newly: int) -> str:
-        record = logging.LogRecord("app.logging", logging.WARNING, __file__, 0, "log queue full: lines dropped",
+        record = logging.LogRecord("servers.logging", logging.WARNING, __file__, 0, "log queue full: lines dropped",
                                    None, None)  # fmt: skip
         record.fields = {"dropped": newly, "dropped_total": self.q.dropped, "queue_max": self.q.maxsize}
         return self.formatter.format(record)

@@ -1,4 +1,7 @@
-"""The app's metrics, defined once per process (import this only with APP_METRICS on).
+"""The server layer's metrics, defined once per process (import this only with APP_METRICS on).
+
+The app's own prometheus-client metrics (the demo's store timings, app/store_metrics.py) land in
+the same files and are exported with these: import this module first (servers/asgi.py does).
 
 With PROMETHEUS_MULTIPROC_DIR set (every server the launcher starts), each value lives in a
 per-process mmap file in that directory and the exporter sums the files; without it (unit tests,
@@ -33,8 +36,6 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and getattr(values.ValueClass, "_m
 # Latency of an API call: 1 ms (a cached read) up to 10 s (beyond which Nginx's 35 s timeout
 # and the client matter more than the shape).
 HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-# One store statement or transaction: 0.1 ms (SQLite, page cache) up to a 5 s busy timeout.
-STORE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
 REQUESTS = Counter(
     "app_http_requests", "HTTP requests answered, by route template, method and status class",
@@ -52,11 +53,4 @@ WORKER_EXITS = Counter(
     "Worker processes ended, by cause: timeout, max_requests, reload, shutdown, crash (Gunicorn), unknown",
     ["cause"],
 )
-STORE_OPERATIONS = Counter(
-    "app_store_operations", "Store (repository) operations, by operation and outcome", ["operation", "outcome"]
-)
-STORE_DURATION = Histogram(
-    "app_store_operation_duration_seconds", "Store (repository) operation latency", ["operation"],
-    buckets=STORE_BUCKETS,
-)  # fmt: skip
 LOG_LINES_DROPPED = Counter("app_log_lines_dropped", "Log lines dropped because the log queue was full")

@@ -18,7 +18,7 @@ import time
 
 from prometheus_client.mmap_dict import MmapedDict
 
-from app.metrics.processes import alive
+from servers.metrics.processes import alive
 
 GRACE_S = 10.0
 TYPES = ("counter", "histogram")

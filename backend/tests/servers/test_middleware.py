@@ -5,8 +5,10 @@ import time
 
 from fastapi.testclient import TestClient
 
-from app import logging as app_logging
 from app.main import create_app
+from servers.asgi import wrap
+from servers.settings import AppSettings
+from servers import logging as app_logging
 
 
 def test_request_id_from_nginx_is_echoed(client):
@@ -39,20 +41,18 @@ def test_access_log_is_one_json_line_with_request_id(client, monkeypatch):
 
 
 def test_middleware_can_be_switched_off(settings, monkeypatch):
-    settings.middleware = False
     stream = io.StringIO()
     monkeypatch.setattr(app_logging._writer, "stream", stream)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(wrap(create_app(settings), AppSettings(middleware=False))) as c:
         assert "x-request-id" not in c.get("/api/work/json", headers={"X-Request-ID": "off-1"}).headers
         logging.getLogger("app.test").warning("marker-1")  # through the same writer, after the request
     assert not [e for e in written_lines(stream, until="marker-1") if e.get("request_id") == "off-1"]
 
 
 def test_access_log_can_be_switched_off_alone(settings, monkeypatch):
-    settings.access_log = False
     stream = io.StringIO()
     monkeypatch.setattr(app_logging._writer, "stream", stream)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(wrap(create_app(settings), AppSettings(access_log=False))) as c:
         assert c.get("/api/work/json", headers={"X-Request-ID": "off-2"}).headers["x-request-id"] == "off-2"
         logging.getLogger("app.test").warning("marker-2")
     assert not [e for e in written_lines(stream, until="marker-2") if e.get("request_id") == "off-2"]

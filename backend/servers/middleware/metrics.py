@@ -19,10 +19,9 @@ import os
 import time
 from bisect import bisect_left
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.metrics import instruments as m
-from app.metrics.cells import MmapCell, cell, pack_two_doubles
+from servers.metrics import instruments as m
+from servers.metrics.cells import MmapCell, cell, pack_two_doubles
+from servers.middleware.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -75,6 +74,21 @@ class _InProgress:
 in_progress = _InProgress()
 
 
+def worker_started() -> None:
+    """This worker serves (called once per worker, as servers/asgi.py builds its app)."""
+    from servers import logging as bundle_logging  # noqa: PLC0415
+
+    m.WORKER_STARTS.inc()
+    m.WORKERS.set(1)
+    bundle_logging.on_drop(m.LOG_LINES_DROPPED.inc)
+
+
+def worker_stopping() -> None:
+    """The server began this worker's shutdown (ASGI lifespan): no longer counted as serving."""
+    m.WORKERS.set(0)
+    m.IN_PROGRESS.set(0)
+
+
 async def publish_in_progress(interval_s: float = IN_PROGRESS_INTERVAL_S) -> None:
     """Copy the in-progress count to its gauge every interval (runs for the worker's life)."""
     while True:
@@ -111,10 +125,26 @@ def _record(scope: Scope, status: int, seconds: float) -> None:
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._publisher: asyncio.Task | None = None
+
+    def _lifespan(self, receive: Receive) -> Receive:
+        async def watched() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                if self._publisher is not None:
+                    self._publisher.cancel()
+                worker_stopping()
+            return message
+
+        return watched
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                receive = self._lifespan(receive)
             return await self.app(scope, receive, send)
+        if self._publisher is None:  # the first request: the worker's event loop runs now
+            self._publisher = asyncio.get_running_loop().create_task(publish_in_progress())
         start = time.perf_counter()
         in_progress.n += 1
         status = 500  # what the server answers if the app raises before responding

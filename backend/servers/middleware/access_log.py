@@ -2,9 +2,8 @@
 
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app import logging as app_logging
+from servers import logging as app_logging
+from servers.middleware.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class AccessLogMiddleware:

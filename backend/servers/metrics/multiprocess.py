@@ -22,8 +22,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from app.metrics.archive import Archiver
-from app.metrics.processes import alive
+from servers.metrics.archive import Archiver
+from servers.metrics.processes import alive
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 _LIVE = re.compile(r"^gauge_live\w+?_(\d+)\.db$")
@@ -71,7 +71,7 @@ def mark_dead(path: str, pid: int) -> None:
 def record_exit(path: str, pid: int, cause: str) -> None:
     """A worker ended with ``cause``: drop its live gauges and count the exit, unless the worker
     counted it itself (it knew better: it stopped at max_requests)."""
-    from app.metrics import instruments  # noqa: PLC0415 (only processes that record import it)
+    from servers.metrics import instruments  # noqa: PLC0415 (only processes that record import it)
 
     mark_dead(path, pid)
     if self_reported_exit(path, pid) is None:

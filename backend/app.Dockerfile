@@ -1,0 +1,29 @@
+# An app image: a project (the build context: APP_DIR, or ./backend for the demo) on the bundle's
+# runtime image (backend/servers/Dockerfile: Gunicorn + Uvicorn workers, the launcher, metrics).
+#
+#   docker build -f backend/app.Dockerfile ../myproject        (after `make images` built the runtime)
+#
+# The project's dependencies (requirements.txt, else [project].dependencies of pyproject.toml)
+# are installed over the runtime's server packages: its own pins of gunicorn or uvicorn win,
+# within the ranges the server layer supports (servers/compat.py stops the build in one line per
+# package outside them). Its code goes to /srv/app, the working directory; its settings come at
+# run time (APP_DIR/.env, APP_ENV_FILE), never baked in.
+#
+# WHEELS_IMAGE: air-gapped builds pass an image whose /wheels holds every wheel the project
+# needs, downloaded on the host (scripts/images.sh); online builds install from the package index.
+ARG RUNTIME_IMAGE=apibundle/runtime:latest
+ARG WHEELS_IMAGE=${RUNTIME_IMAGE}
+FROM ${WHEELS_IMAGE} AS wheels
+
+FROM ${RUNTIME_IMAGE}
+ARG PIP_NO_INDEX=0
+# The dependency files first: code changes do not re-install them.
+COPY pyproject.toml* requirements*.txt /tmp/project/
+RUN --mount=type=bind,from=wheels,source=/wheels,target=/tmp/wheelhouse \
+    python3 /srv/bundle/servers/deps.py /tmp/project >/tmp/app-requirements.txt \
+ && PIP_NO_INDEX=${PIP_NO_INDEX} pip install --find-links /tmp/wheelhouse -r /tmp/app-requirements.txt \
+ && python3 -m servers.compat /tmp/app-requirements.txt \
+ && rm -rf /tmp/project
+COPY . /srv/app/
+RUN python3 -m compileall -q /srv/app && rm -f /tmp/app-requirements.txt
+USER app:app

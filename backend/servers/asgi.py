@@ -1,0 +1,50 @@
+"""The ASGI callable every server serves: ``servers.asgi:create_app`` (a factory, called once
+per worker, after the fork).
+
+It loads the app (servers/loading.py) and wraps it in what the bundle gives every app, outermost
+first: forwarded headers over the unix socket, the liveness probe, root_path under API_PREFIX,
+request metrics, request ids, the JSON access log. Each but the first two can be switched off
+(servers/settings.py, AppSettings).
+"""
+
+import sys
+
+from servers import logging as bundle_logging
+from servers.loading import LoadError, load, project_dir
+from servers.middleware.access_log import AccessLogMiddleware
+from servers.middleware.liveness import Liveness
+from servers.middleware.request_id import RequestIdMiddleware
+from servers.middleware.root_path import RootPath
+from servers.settings import AppSettings, ServerSettings
+from servers.unixpeer import UnixPeerProxyHeaders
+
+
+def wrap(app, settings: AppSettings, unix_socket: bool = False):
+    if settings.middleware and settings.access_log:
+        app = AccessLogMiddleware(app)
+    if settings.middleware and settings.request_id:
+        app = RequestIdMiddleware(app)  # outside the access log: its lines carry the id
+    if settings.metrics:
+        from servers.middleware.metrics import MetricsMiddleware, worker_started  # noqa: PLC0415 (metrics on only)
+
+        app = MetricsMiddleware(app)  # outside both: times everything the app does
+        worker_started()
+    if settings.root_path:
+        app = RootPath(app, settings.root_path)
+    app = Liveness(app)
+    return UnixPeerProxyHeaders(app) if unix_socket else app
+
+
+def create_app():
+    settings, server = AppSettings(), ServerSettings()
+    bundle_logging.configure(settings.log_level, settings.log_queue_max)  # before the app logs anything
+    if settings.metrics:
+        import servers.metrics.instruments  # noqa: F401, PLC0415 (before the app defines its own metrics)
+    project = str(project_dir())
+    if project not in sys.path:
+        sys.path.insert(0, project)
+    try:
+        app = load(settings, project_dir())
+    except LoadError as exc:
+        sys.exit(f"servers: {exc}")
+    return wrap(app, settings, unix_socket=server.socket_path is not None)

@@ -1,0 +1,94 @@
+"""Which versions of the app-server packages the server layer supports, and what needs newer.
+
+A project often pins these itself (``gunicorn~=23.0``, ``uvicorn[standard]==0.30.0``). Its pins
+win inside the supported ranges (tested at both ends: examples/notes-api pins the oldest, the
+demo the newest); outside them the image build stops with one line per package:
+``python -m servers.compat [REQUIREMENTS...]`` after the project's dependencies are installed.
+A feature that needs a newer version than installed is reported when the server starts
+(``unavailable``), not as a crash.
+"""
+
+import re
+import sys
+from importlib import metadata
+
+try:
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+except ImportError:  # a venv without packaging still has pip's copy
+    from pip._vendor.packaging.specifiers import SpecifierSet
+    from pip._vendor.packaging.version import Version
+
+SUPPORTED = {
+    "gunicorn": ">=23,<28",
+    "uvicorn": ">=0.30,<1",
+    "uvicorn-worker": ">=0.2",
+    "prometheus-client": ">=0.20",
+    "pydantic-settings": ">=2.0",
+}
+# server command -> (package, the version it needs from, what for)
+NEEDS = {
+    "gunicorn": ("gunicorn", "23", "Gunicorn"),
+    "gunicorn-asgi": ("gunicorn", "24", "Gunicorn's own ASGI worker (-k asgi)"),
+    "uvicorn": ("uvicorn", "0.30", "Uvicorn"),
+    "granian": ("granian", "1.0", "Granian"),
+}
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed(package: str) -> Version | None:
+    try:
+        return Version(metadata.version(package))
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def unavailable(server: str) -> str | None:
+    """Why ``server`` cannot run with what is installed, or None."""
+    package, minimum, what = NEEDS[server]
+    version = installed(package)
+    if version is None:
+        return f"{what} needs {package}, which is not installed in this image"
+    if version < Version(minimum):
+        return f"{what} needs {package} >= {minimum}; this image has {version} (pinned by the app's requirements?)"
+    return None
+
+
+def pins(lines: list[str]) -> dict[str, str]:
+    """The project's own requirement line for each supported package it names."""
+    found = {}
+    for line in lines:
+        match = _NAME.match(line.split("#", 1)[0])
+        if match and _canonical(match.group(1)) in SUPPORTED:
+            found[_canonical(match.group(1))] = line.strip()
+    return found
+
+
+def problems(requirement_lines: list[str]) -> list[str]:
+    named = pins(requirement_lines)
+    out = []
+    for package, supported in SUPPORTED.items():
+        version = installed(package)
+        if version is not None and version not in SpecifierSet(supported):
+            pin = f" (the project pins {named[package]!r})" if package in named else ""
+            out.append(f"{package} {version}{pin} is outside the range the bundle supports: {package}{supported}")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    lines = []
+    for path in argv:
+        with open(path) as f:
+            lines += f.read().splitlines()
+    found = problems(lines)
+    for line in found:
+        print(f"servers: {line}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
