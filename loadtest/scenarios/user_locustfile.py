@@ -9,9 +9,10 @@ defining no User class: it makes the user's classes fit the harness without edit
 
 import os
 
-import urllib3
-from locust import FastHttpUser, HttpUser, constant_throughput, events
-from locust.clients import HttpSession
+from locust import FastHttpUser, constant_throughput, events
+from locust.clients import HttpSession  # locust first: gevent patches ssl before urllib3
+from urllib3 import disable_warnings
+from urllib3.exceptions import InsecureRequestWarning
 
 _RATE = float(os.environ.get("TARGET_RPS_PER_USER", "0") or 0)
 
@@ -26,7 +27,7 @@ def _unverified_session_init(self, *args, **kwargs):
 
 
 HttpSession.__init__ = _unverified_session_init
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+disable_warnings(InsecureRequestWarning)
 
 
 @events.init.add_listener
@@ -34,5 +35,4 @@ def _pace(environment, **_kw):
     if _RATE <= 0:
         return
     for user_class in environment.user_classes:
-        if issubclass(user_class, HttpUser | FastHttpUser) or hasattr(user_class, "tasks"):
-            user_class.wait_time = constant_throughput(_RATE)
+        user_class.wait_time = constant_throughput(_RATE)
