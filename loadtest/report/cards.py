@@ -53,7 +53,7 @@ def _headroom(pair: PairResult) -> float:
 
 
 def _headline(pairs: list[PairResult]) -> PairResult:
-    return min(pairs, key=lambda p: (p.scenario != q.API_SCENARIO, p.label == "generator-bound", -_headroom(p)))
+    return min(pairs, key=lambda p: (p.scenario not in q.API_SCENARIOS, p.label == "generator-bound", -_headroom(p)))
 
 
 def _measured_with(rows: tuple[TopologyRow, ...]) -> str:
@@ -166,7 +166,7 @@ def overhead_card(card_id: str, question: str, item: Overhead, extra: list[Overh
                 [_overhead_sentence(x) for x in extra], chart)  # fmt: skip
 
 
-def _nginx_chart(items: dict[str, Overhead]) -> Chart | None:
+def _nginx_chart(items: dict[str, Overhead], api: str) -> Chart | None:
     equal = items[PROXY_EQUAL]
     if len(equal.rows) != 2:
         return None
@@ -176,8 +176,8 @@ def _nginx_chart(items: dict[str, Overhead]) -> Chart | None:
         own = items[PROXY_OWN].rows
         if own and own[0].us_app is not None:
             rows.append((own[0].key, {"app": own[0].us_app, "nginx": own[0].us_nginx or 0.0}))
-        return cost_chart("card-nginx", f"{q.API_SCENARIO}: CPU per request ({ng.tool})", rows)
-    return bar_chart("card-nginx", f"{q.API_SCENARIO}: req/s ({ng.tool})", _bars([g, ng]), "req/s")
+        return cost_chart("card-nginx", f"{api}: CPU per request ({ng.tool})", rows)
+    return bar_chart("card-nginx", f"{api}: req/s ({ng.tool})", _bars([g, ng]), "req/s")
 
 
 def _rows_chart(card_id: str, item: Overhead, title: str, labels: list[str] | None = None) -> Chart | None:
@@ -189,19 +189,20 @@ def _rows_chart(card_id: str, item: Overhead, title: str, labels: list[str] | No
 def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: Results,
           with_charts: bool = True) -> list[Card]:  # fmt: skip
     items = {item.name: item for item in overheads}
+    api = q.api_scenario(s.scenario for s in scenarios if s.mode == "capacity")
     gunicorn = pair_card(q.GUNICORN, "Do I need Gunicorn?", scenarios, with_charts)
     summary = resilience_summary(results.get("resilience"))
     if summary:
         gunicorn.details.append(summary + " See the resilience table: what Gunicorn's process management buys.")
     nginx = overhead_card(
         q.NGINX, "Do I need Nginx?", items[PROXY_EQUAL], [items[PROXY_OWN], items[PROXY_CPU]],
-        _nginx_chart(items) if with_charts else None,
+        _nginx_chart(items, api) if with_charts else None,
     )  # fmt: skip
     nginx.details += [_pair_line(p) for p in _pairs(scenarios, q.NGINX, "capacity")]
     nginx.details += [_efficiency_line(p) for p in _pairs(scenarios, q.NGINX, "fixed-rate")]
     middleware = overhead_card(
         q.MIDDLEWARE, "What does the middleware cost?", items[MIDDLEWARE], [items[METRICS]],
-        _rows_chart(q.MIDDLEWARE, items[MIDDLEWARE], f"{q.API_SCENARIO}: req/s") if with_charts else None,
+        _rows_chart(q.MIDDLEWARE, items[MIDDLEWARE], f"{api}: req/s") if with_charts else None,
         one_minus=True,
     )  # fmt: skip
     middleware.details += [_efficiency_line(p) for p in _pairs(scenarios, q.MIDDLEWARE, "fixed-rate")]
@@ -209,7 +210,7 @@ def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: R
         q.STATIC, "Static vs API?", items[STATIC], [],
         _rows_chart(q.STATIC, items[STATIC], "static vs API: req/s",
                     [f"{q.STATIC_SCENARIO}: {r.topology}" for r in items[STATIC].rows[:1]]
-                    + [f"{q.API_SCENARIO}: {r.topology}" for r in items[STATIC].rows[1:]])
+                    + [f"{api}: {r.topology}" for r in items[STATIC].rows[1:]])
         if with_charts else None,
     )  # fmt: skip
     out = [

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from loadtest.report import stats
 from loadtest.report.compare import ScenarioResult, TopologyRow, label_of
 from loadtest.report.questions import (
-    API_SCENARIO,
     DIRECT,
     NO_METRICS,
     NO_MIDDLEWARE,
@@ -27,6 +26,7 @@ from loadtest.report.questions import (
     PROXIED_PROD,
     RAW_ASGI,
     STATIC_SCENARIO,
+    api_scenario,
 )
 from loadtest.results.schema import Results
 
@@ -194,7 +194,8 @@ def _cpu_share(ng: TopologyRow | None) -> Overhead:
 
 def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -> list[Overhead]:
     quick = bool(results and results["manifest"]["settings"].get("quick"))
-    api, static = _capacity(scenarios, API_SCENARIO), _capacity(scenarios, STATIC_SCENARIO)
+    api_name = api_scenario(s.scenario for s in scenarios if s.mode == "capacity")  # api-json, or a user app's
+    api, static = _capacity(scenarios, api_name), _capacity(scenarios, STATIC_SCENARIO)
     # The prod profile's path (unix socket) where it was measured, else Nginx -> Gunicorn over TCP.
     proxied = PROXIED_PROD if any(t == PROXIED_PROD for t, _ in api) else PROXIED
     ng, g = _pick((api, proxied), (api, DIRECT))
@@ -210,24 +211,24 @@ def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -
     )
     static_row, api_row = _pick((static, static_name), (api, proxied))
     items = [
-        _ratio(PROXY_EQUAL, (f"RPS({proxied}) / RPS({DIRECT}), {API_SCENARIO}",
-                             [(f"{proxied} {API_SCENARIO}", ng), (f"{DIRECT} {API_SCENARIO}", g)]),
+        _ratio(PROXY_EQUAL, (f"RPS({proxied}) / RPS({DIRECT}), {api_name}",
+                             [(f"{proxied} {api_name}", ng), (f"{DIRECT} {api_name}", g)]),
                ">= 80%", ">=", 0.80, ng, g, quick=quick),
-        _ratio(PROXY_OWN, (f"RPS({own_name or 'Nginx on its own CPU set'}) / RPS({DIRECT}), {API_SCENARIO}",
+        _ratio(PROXY_OWN, (f"RPS({own_name or 'Nginx on its own CPU set'}) / RPS({DIRECT}), {api_name}",
                            [("a topology with topologies[].nginx_cpus != app_cpus", own), (DIRECT, g_own)]),
                ">= 100%", ">=", 1.0, own, g_own, quick=quick),
         _cpu_share(ng),
-        _ratio(MIDDLEWARE, (f"1 − RPS({DIRECT}) / RPS({NO_MIDDLEWARE}), {API_SCENARIO}",
-                            [(f"{DIRECT} {API_SCENARIO}", g_mw), (f"{NO_MIDDLEWARE} {API_SCENARIO}", nomw)]),
+        _ratio(MIDDLEWARE, (f"1 − RPS({DIRECT}) / RPS({NO_MIDDLEWARE}), {api_name}",
+                            [(f"{DIRECT} {api_name}", g_mw), (f"{NO_MIDDLEWARE} {api_name}", nomw)]),
                "<= 10%", "<=", 0.10, g_mw, nomw, quick=quick, one_minus=True),
-        _ratio(STATIC, (f"RPS({static_name}, {STATIC_SCENARIO}) / RPS({proxied}, {API_SCENARIO})",
-                        [(f"{static_name} {STATIC_SCENARIO}", static_row), (f"{proxied} {API_SCENARIO}", api_row)]),
+        _ratio(STATIC, (f"RPS({static_name}, {STATIC_SCENARIO}) / RPS({proxied}, {api_name})",
+                        [(f"{static_name} {STATIC_SCENARIO}", static_row), (f"{proxied} {api_name}", api_row)]),
                ">= 5×", ">=", 5.0, static_row, api_row, quick=quick, as_percent=False),
-        _ratio(FRAMEWORK, (f"RPS({DIRECT}) / RPS({RAW_ASGI}), {API_SCENARIO}",
-                           [(f"{DIRECT} {API_SCENARIO}", g_fw), (f"{RAW_ASGI} {API_SCENARIO}", raw)]),
+        _ratio(FRAMEWORK, (f"RPS({DIRECT}) / RPS({RAW_ASGI}), {api_name}",
+                           [(f"{DIRECT} {api_name}", g_fw), (f"{RAW_ASGI} {api_name}", raw)]),
                "informational", "", 0.0, g_fw, raw, quick=quick, info=True),
-        _ratio(METRICS, (f"1 − RPS({DIRECT}) / RPS({NO_METRICS}), {API_SCENARIO}",
-                         [(f"{DIRECT} {API_SCENARIO}", g_met), (f"{NO_METRICS} {API_SCENARIO}", nomet)]),
+        _ratio(METRICS, (f"1 − RPS({DIRECT}) / RPS({NO_METRICS}), {api_name}",
+                         [(f"{DIRECT} {api_name}", g_met), (f"{NO_METRICS} {api_name}", nomet)]),
                "<= 5%", "<=", 0.05, g_met, nomet, quick=quick, one_minus=True),
     ]  # fmt: skip
     for item in items[:2]:

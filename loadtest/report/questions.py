@@ -34,8 +34,18 @@ QUESTIONS = [
 
 # Topologies and scenarios the overhead ratios need.
 API_SCENARIO = "api-json"
+APP_SCENARIO = "app"  # a user's app (APP_DIR): its own requests stand where the demo's JSON endpoint does
+API_SCENARIOS = (API_SCENARIO, APP_SCENARIO)
 STATIC_SCENARIO = "static"
 DIRECT = "gunicorn"
+
+
+def api_scenario(names) -> str:
+    """The scenario the overhead ratios use: the demo's JSON endpoint, else a user app's."""
+    names = set(names)
+    return API_SCENARIO if API_SCENARIO in names or APP_SCENARIO not in names else APP_SCENARIO
+
+
 PROXIED = "nginx-gunicorn"  # over TCP
 PROXIED_PROD = "nginx-gunicorn-unix"  # the prod profile's default: a unix socket
 NO_MIDDLEWARE = "gunicorn-nomw"

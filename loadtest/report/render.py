@@ -41,6 +41,22 @@ class Report:
     def quick(self) -> bool:
         return bool(self.results["manifest"]["settings"].get("quick"))
 
+    @property
+    def app(self) -> dict | None:
+        """The user's app under test (APP_DIR), or None: the bundle's demo app."""
+        return self.results.get("app")
+
+    @property
+    def app_source(self) -> str:
+        """Where the app's scenario came from, in words."""
+        app = self.app or {}
+        source, path = app.get("source", "?"), app.get("source_path")
+        if source == "locustfile":
+            return f"its own locustfile ({path})" if path else "its own locustfile"
+        if source == "openapi":
+            return "its OpenAPI document (every GET operation callable without input, equal weights)"
+        return f"{source} ({path})" if path else source
+
 
 def build(run_dir: Path, results: Results | None = None, with_charts: bool = True) -> Report:
     results = results if results is not None else load(run_dir / "results.json")

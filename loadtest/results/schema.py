@@ -193,6 +193,27 @@ class Resilience(TypedDict):
 
 
 @with_config(_OPEN)
+class AppRequest(TypedDict):
+    method: str
+    path: str  # public path, API prefix included
+    weight: int
+    expect: int  # the status verification required
+    name: NotRequired[str | None]
+
+
+@with_config(_OPEN)
+class App(TypedDict):  # v2, optional: a user's app (APP_DIR); absent: the bundle's demo app
+    name: str  # [project].name from its pyproject.toml, else its folder's name
+    commit: str | None  # short sha (+dirty), None when not a git checkout
+    source: str  # where the scenario came from: "locustfile" | "loadtest.toml" | "loadtest.yaml" | "openapi"
+    requests: list[AppRequest] | None  # None: the locustfile's own
+    dir: NotRequired[str]
+    source_path: NotRequired[str | None]
+    api_prefix: NotRequired[str]
+    image: NotRequired[str]
+
+
+@with_config(_OPEN)
 class Results(TypedDict):
     schema_version: int
     run_id: str
@@ -204,6 +225,7 @@ class Results(TypedDict):
     resilience: NotRequired[list[Resilience]]
     scenarios: NotRequired[dict[str, ScenarioInfo]]  # v2: label and description per scenario
     calibration: NotRequired[dict[str, Calibration]]  # v2: "<tool>/<scheme>" -> generator ceiling
+    app: NotRequired[App]  # v2, optional: the user's app under test (APP_DIR)
 
 
 _ADAPTER = TypeAdapter(Results)

@@ -5,6 +5,11 @@ every topology in turn, nothing else running: up -> healthy -> (first round: ver
 -> per scenario: warm-up (discarded), one Locust capacity run, one wrk capacity run where wrk
 applies, this round's share of the fixed-rate runs -> down. Then the fault runs (unless QUICK),
 results.json and the report.
+
+With APP_DIR (runner/app.py) the app is the user's: one scenario, ``app``, from the user's
+locustfile, the project's loadtest.toml, or the app's OpenAPI document (fetched once, through
+the first topology that comes up); its request list is fixed in the run folder before the
+first verification, and every topology's Locust, wrk and verify runs read that one file.
 """
 
 import json
@@ -19,11 +24,13 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from loadtest.appscenario import ScenarioError
 from loadtest.resilience.matrix import run_all
 from loadtest.results import manifest
 from loadtest.results.paths import ROOT, certs_dir, reports_dir
 from loadtest.results.schema import new_document
 from loadtest.runner import calibration, cpus, generator, rounds, scenarios, topologies
+from loadtest.runner.app import PROBE, App
 from loadtest.runner.generator import RunSpec
 from loadtest.runner.generators import wrk
 from loadtest.runner.scenarios import Scenario
@@ -42,10 +49,10 @@ console = Console(stderr=True)
 class Matrix:
     """Runs every applicable (topology, scenario) pair and collects results.json."""
 
-    def __init__(self, s: LoadtestSettings, run_dir: Path) -> None:
-        self.s, self.run_dir = s, run_dir
+    def __init__(self, s: LoadtestSettings, run_dir: Path, app: App | None = None) -> None:
+        self.s, self.run_dir, self.app = s, run_dir, app
         self.topologies = topologies.select(s.topologies, topologies.discover())
-        self.scenarios = scenarios.select(s.scenarios)
+        self.scenarios = app.scenarios(s.scenarios, scenarios.SCENARIOS) if app else scenarios.select(s.scenarios)
         self.plan = cpus.plan(s.cpus)
         self.workers = s.workers or len(self.plan.sut)
         self.locust_workers = s.locust_workers or len(self.plan.generator)
@@ -58,6 +65,10 @@ class Matrix:
             # Topologies on Postgres (store: postgres) mount it as their secret (make secrets).
             "POSTGRES_PASSWORD_FILE": os.environ.get("POSTGRES_PASSWORD_FILE", str(ROOT / "secrets/postgres_password")),
         }  # fmt: skip
+        if app is not None:
+            self.env |= app.env()
+            if app.requests is not None:  # declared: fixed before anything runs
+                app.write(run_dir)
         self.reference_capacity: dict[str, list[float]] = {}  # scenario -> the reference's Locust RPS so far
         self.calibration: dict[str, dict] = {}
         self.broken: set[str] = set()  # topologies that failed verification or did not come up
@@ -68,8 +79,14 @@ class Matrix:
         self.results = new_document(
             run_dir.name, manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
         )
-        self.results["scenarios"] = scenarios.catalogue()
+        self.results["scenarios"] = (
+            {sc.name: {"label": sc.label, "description": sc.description} for sc in self.scenarios}
+            if app
+            else scenarios.catalogue()
+        )
         self.results["calibration"] = {}
+        if app is not None:
+            self.results["app"] = app.document()
 
     def _settings_doc(self) -> dict:
         s = self.s
@@ -90,7 +107,7 @@ class Matrix:
         return [(t, scs) for t, scs in pairs if scs]
 
     def wrk_applies(self, sc: Scenario) -> bool:
-        return self.s.wrk and wrk.paths_for(sc.name) is not None
+        return self.s.wrk and (sc.wrk_input is not None or wrk.paths_for(sc.name) is not None)
 
     def visits(self) -> list[rounds.Visit]:
         return rounds.plan(self.work(), self.s.repeat, self.s.fractions)
@@ -167,6 +184,8 @@ class Matrix:
         try:
             self.status(f"[bold]{topology.name}[/] round {v.round}: starting")
             stack.start()
+            if self.app is not None and not self.app.fixed:
+                self.fix_requests(stack, topology)
             if v.verify and not self.verify(stack, topology):
                 self.step(self.runs_in(v))
                 return
@@ -180,8 +199,21 @@ class Matrix:
             stack.stop()
             self.commands.extend(c for c in stack.commands if c not in self.commands)
 
+    def fix_requests(self, stack: Stack, topology: Topology) -> None:
+        """The app's request list from its OpenAPI document, through the first topology up; the
+        same list (requests.json) for every topology after it. ScenarioError stops the run."""
+        assert self.app is not None
+        self.status(f"[bold]{topology.name}[/]: the app's OpenAPI document")
+        self.app.derive(self.run_dir, lambda url, out: generator.fetch(stack, url, out), topology.target)
+        self.app.write(self.run_dir)
+        self.results["app"] = self.app.document()
+        console.print(f"requests from {self.app.openapi_path} (through {topology.name}):")
+        for r in self.app.requests or []:
+            console.print(f"  {r.method} {r.path} -> {r.expect}")
+
     def verify(self, stack: Stack, topology: Topology) -> bool:
-        verdict = generator.verify(stack, topology, seed=50)
+        extra = self.app.verify_args() if self.app else None
+        verdict = generator.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
         self.results["verification"][topology.name] = verdict
         if not verdict["ok"]:
             console.print(f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  ")
@@ -271,15 +303,18 @@ def _point_latest(reports: Path, run_id: str) -> None:
     latest.symlink_to(run_id)
 
 
-def build_images() -> None:
+def build_images(app: App | None = None) -> None:
     """Build (or confirm, from cache) the app, Nginx and generator images the topologies use.
-    Base images come from the environment that `make` sets (scripts/images.sh)."""
-    for files, profile in (
+    Base images come from the environment that `make` sets (scripts/images.sh). A user app's
+    comparison image (APP_IMAGE-compare) is built where its app image is (make), not from the
+    demo's backend/ as generator.yml's app-compare is."""
+    builds = [
         (["docker-compose.yml"], "prod"),
         (["docker-compose.yml"], "postgres"),
         ([GENERATOR], "generator"),
-        ([GENERATOR], "compare-image"),
-    ):
+        *([] if app else [([GENERATOR], "compare-image")]),
+    ]
+    for files, profile in builds:
         try:
             Stack(ROOT, "apibundle-build", files, profiles=[profile]).build()
         except RuntimeError as exc:
@@ -290,13 +325,24 @@ def main() -> int:
     s = LoadtestSettings()
     reports = reports_dir(s.reports_dir)
     run_dir = reports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        app = App.from_settings(s) if s.app_dir else None
+    except ScenarioError as exc:
+        raise SystemExit(f"loadtest: {exc}") from None
+    if app is None and s.locustfile:
+        raise SystemExit("loadtest: LOCUSTFILE is for a user app: give APP_DIR too")
+    if app is not None:
+        console.print(f"app: {app.name} ({app.commit or 'not a git checkout'}), scenario from {app.source.kind}")
     console.print("building images (cached when unchanged)")
-    build_images()
+    build_images(app)
     (run_dir / "raw").mkdir(parents=True)
-    matrix = Matrix(s, run_dir)
+    matrix = Matrix(s, run_dir, app)
     if matrix.plan.shared:
         console.print("[yellow]not enough CPUs to separate generator and system under test: runs will be flagged")
-    results = matrix.run()
+    try:
+        results = matrix.run()
+    except ScenarioError as exc:
+        raise SystemExit(f"loadtest: {exc}") from None
     (run_dir / "results.json").write_text(json.dumps(results, indent=1))
     _point_latest(reports, run_dir.name)
 

@@ -38,11 +38,14 @@ class RunSpec:
         return f"{self.scenario.name}/{tool}{label}-r{self.repetition}"
 
 
-def verify(stack: Stack, topology: Topology, seed: int) -> dict:
-    """loadtest.verify against the topology, from the generator image: {"ok", "checks"}."""
+def verify(stack: Stack, topology: Topology, seed: int, extra: list[str] | None = None,
+           probe: str | None = None) -> dict:  # fmt: skip
+    """loadtest.verify against the topology, from the generator image: {"ok", "checks"}.
+    ``probe``: the app server's liveness probe URL; ``extra``: a user app's (runner/app.py)."""
     t = topology
     args = ["--target", t.target, "--server", t.server, "--worker", t.worker, "--seed", str(seed)]
-    args += ["--nginx"] * t.nginx + ["--minimal"] * t.minimal
+    args += ["--nginx"] * t.nginx + ["--minimal"] * t.minimal + (["--probe", probe] if probe else [])
+    args += extra or []
     result = stack.run(
         "--profile", "generator", "run", "--rm", "--no-deps", "--entrypoint", "python3", "locust",
         "-m", "loadtest.verify", *args, check=False, timeout=600,
@@ -51,6 +54,19 @@ def verify(stack: Stack, topology: Topology, seed: int) -> dict:
         return json.loads(result.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         return {"ok": False, "checks": [f"verifier failed: {result.stderr[-2000:]}"]}
+
+
+def fetch(stack: Stack, url: str, out: str) -> str | None:
+    """Save what ``url`` answers (through the topology's network) to ``out`` in the generator
+    container (under /out: the run folder); the problem as one line, or None."""
+    result = stack.run(
+        "--profile", "generator", "run", "--rm", "--no-deps", "--entrypoint", "python3", "locust",
+        "-m", "loadtest.appscenario", "fetch", url, out, check=False, timeout=120,
+    )  # fmt: skip
+    if result.returncode == 0:
+        return None
+    lines = result.stderr.strip().splitlines()
+    return lines[-1] if lines else f"fetching {url} failed ({result.returncode})"
 
 
 def idle_cpu_pct(stack: Stack, topology: Topology, seconds: float) -> dict[str, float]:
@@ -87,7 +103,7 @@ def _run_locust(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, 
 
 
 def _run_wrk(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, watch: Watch, name: str):
-    paths = wrk.paths_for(spec.scenario.name)
+    paths = (spec.scenario.wrk_input,) if spec.scenario.wrk_input else wrk.paths_for(spec.scenario.name)
     if not paths:
         raise RuntimeError(f"wrk has no paths for {spec.scenario.name}")
     wspec = wrk.WrkSpec(topology.target, paths, spec.users, spec.duration, spec.generator_cpus)

@@ -17,6 +17,9 @@ class Scenario:
     needs_nginx: bool = False
     # Static files never reach the app server: measuring them once, on the reference, is enough.
     reference_only: bool = False
+    # wrk's arguments after `--` when not its paths for this scenario (generators/wrk.py): a
+    # user app's request list, "@/out/wrk-requests.txt" (runner/app.py). None: wrk.paths_for.
+    wrk_input: str | None = None
 
 
 SCENARIOS = {

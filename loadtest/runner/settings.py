@@ -40,6 +40,19 @@ class LoadtestSettings(BaseSettings):
     reports_dir: str = "reports"
     resilience: bool | None = Field(default=None, description="fault runs too (default: on, off with QUICK)")
     loadtest_project: str = Field(default="apibundle-loadtest", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # A user's own app instead of the demo (runner/app.py): its project folder, and where its
+    # scenario comes from (LOCUSTFILE, else APP_DIR/loadtest.toml|yaml, else its OpenAPI document).
+    app_dir: str | None = Field(default=None, description="the user's FastAPI project (default: the demo app)")
+    locustfile: str | None = Field(default=None, description="the user's own locustfile (APP_DIR only)")
+    app_image: str | None = Field(default=None, description="the app image (default apibundle/backend, the demo)")
+    app_env_file: str | None = Field(default=None, description="the app's own settings, an env file on the host")
+    api_prefix: str = Field(default="/api", pattern=r"^/[\w./-]*$", description="the public path of the API")
+    api_strip_prefix: bool | None = Field(
+        default=None, description="the app's routes sit at its root, served under API_PREFIX (default: on with APP_DIR)"
+    )
+    openapi_path: str | None = Field(
+        default=None, pattern=r"^/\S*$", description="the app's OpenAPI document (default API_PREFIX/openapi.json)"
+    )
 
     @field_validator("topologies", "scenarios", "fractions", mode="before")
     @classmethod
@@ -58,5 +71,7 @@ class LoadtestSettings(BaseSettings):
     def model_post_init(self, _context) -> None:
         if self.quick:
             for key, value in QUICK_DEFAULTS.items():
+                if key == "scenarios" and self.app_dir:  # a user app has its own (runner/app.py)
+                    continue
                 if key not in self.model_fields_set:
                     setattr(self, key, value)

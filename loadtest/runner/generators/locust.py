@@ -5,21 +5,27 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+SCENARIOS = "/srv/loadtest/scenarios"  # inside the generator image
+
 
 @dataclass(frozen=True)
 class LocustSpec:
     target: str  # base URL
-    locustfile: str  # file name under /srv/loadtest/scenarios/
-    user_class: str
+    locustfile: str  # file name under /srv/loadtest/scenarios/, or an absolute path; several: a,b
+    user_class: str  # "": every User class the locustfile(s) define
     users: int
     duration: int  # seconds
     processes: int
     csv_prefix: str  # inside the container, under /out
     rate_per_user: float = 0.0  # fixed-rate runs: requests per second per user
 
+    @property
+    def locustfiles(self) -> str:
+        return ",".join(f if f.startswith("/") else f"{SCENARIOS}/{f}" for f in self.locustfile.split(","))
+
     def args(self) -> list[str]:
         return [
-            "-f", f"/srv/loadtest/scenarios/{self.locustfile}", self.user_class,
+            "-f", self.locustfiles, *([self.user_class] if self.user_class else []),
             "--headless", "--processes", str(self.processes),
             "--users", str(self.users), "--spawn-rate", str(self.users), "--reset-stats",
             "--run-time", f"{self.duration}s", "--stop-timeout", "5",

@@ -261,6 +261,38 @@ def build_results(quick: bool = False) -> dict:
     }
 
 
+# A user's app (APP_DIR): the sample's api-json runs stand as its "app" scenario.
+APP = {
+    "name": "notes-api",
+    "commit": "1a2b3c4+dirty",
+    "dir": "/work/examples/notes-api",
+    "source": "openapi",
+    "source_path": None,
+    "api_prefix": "/api",
+    "image": "apibundle/notes-api",
+    "requests": [
+        {"method": "GET", "path": "/api/", "weight": 1, "expect": 200, "name": None},
+        {"method": "GET", "path": "/api/notes", "weight": 1, "expect": 200, "name": None},
+    ],
+}
+
+
+def build_app_results(quick: bool = False) -> dict:
+    """The sample run as a user app's: scenarios ``app`` (the api-json runs) and static, plus ``app``."""
+    results = build_results(quick)
+    runs = [r for r in results["runs"] if r["scenario"] in ("api-json", "static")]
+    for run in runs:
+        if run["scenario"] == "api-json":
+            run["scenario"], run["csv_prefix"] = "app", run["csv_prefix"].replace("/api-json/", "/app/")
+    results["runs"] = runs
+    results["scenarios"] = {
+        "app": {"label": "notes-api", "description": "notes-api: requests from openapi"},
+        "static": SCENARIOS["static"],
+    }
+    results["app"] = json.loads(json.dumps(APP))
+    return results
+
+
 STATS_HEADER = [
     "Type",
     "Name",
