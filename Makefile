@@ -87,7 +87,7 @@ images: ## build the images: runtime, the app's (APP_DIR or the demo), Nginx... 
 # Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
 # WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE=0|1 (see loadtest/runner/settings.py);
 # SHORT=1 makes `make resilience` run the CI-length fault versions; SWARM=1 adds the Swarm updates (make swarm-test).
-LOADTEST_KNOBS := LOCUSTFILE QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
+LOADTEST_KNOBS := LOCUSTFILE APP_ENV_FILE API_PREFIX API_STRIP_PREFIX OPENAPI_PATH QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
 loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/

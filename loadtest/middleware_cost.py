@@ -41,8 +41,8 @@ async def _receive() -> dict:
 
 async def _measure(requests: int) -> float:
     """CPU microseconds per request in this process (run with one SETUPS environment)."""
-    from servers import logging as app_logging  # noqa: PLC0415 (the backend is on the path only here)
     from app.main import create_app  # noqa: PLC0415
+    from servers import logging as app_logging  # noqa: PLC0415 (the backend is on the path only here)
 
     app = create_app()
     statuses = []

@@ -19,10 +19,10 @@ from starlette.routing import Match
 
 from app.api import faults, router, work
 from app.cors import Cors
-from app.services.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.services.items import ItemNotFound
 from app.settings import Settings, get_settings
 from app.store.connect import open_store
+from app.store.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.store.items import ItemRepository, StoreUnavailable
 from app.store_metrics import instrumented
 from servers.settings import AppSettings

@@ -303,16 +303,16 @@ def _point_latest(reports: Path, run_id: str) -> None:
     latest.symlink_to(run_id)
 
 
-def build_images(app: App | None = None) -> None:
+def build_images() -> None:
     """Build (or confirm, from cache) the app, Nginx and generator images the topologies use.
-    Base images come from the environment that `make` sets (scripts/images.sh). A user app's
-    comparison image (APP_IMAGE-compare) is built where its app image is (make), not from the
-    demo's backend/ as generator.yml's app-compare is."""
+    Base images come from the environment that `make` sets (scripts/images.sh, which also built
+    the runtime images and, air-gapped, the app's wheels); APP_DIR's project is built as the app
+    and as its comparison image (APP_IMAGE-compare, generator.yml's app-compare)."""
     builds = [
         (["docker-compose.yml"], "prod"),
         (["docker-compose.yml"], "postgres"),
         ([GENERATOR], "generator"),
-        *([] if app else [([GENERATOR], "compare-image")]),
+        ([GENERATOR], "compare-image"),
     ]
     for files, profile in builds:
         try:
@@ -334,7 +334,7 @@ def main() -> int:
     if app is not None:
         console.print(f"app: {app.name} ({app.commit or 'not a git checkout'}), scenario from {app.source.kind}")
     console.print("building images (cached when unchanged)")
-    build_images(app)
+    build_images()
     (run_dir / "raw").mkdir(parents=True)
     matrix = Matrix(s, run_dir, app)
     if matrix.plan.shared:

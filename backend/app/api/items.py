@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from app.api.deps import item_service
 from app.schemas import Detail, Item, ItemIn, ItemPage, Problem
-from app.services.idempotency import MAX_KEY_LENGTH, request_for
 from app.services.items import ItemService
+from app.store.idempotency import MAX_KEY_LENGTH, request_for
 
 router = APIRouter(prefix="/items", tags=["items"])
 

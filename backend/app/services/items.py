@@ -1,7 +1,7 @@
 """Item rules: what a page is, what missing means."""
 
 from app.schemas import Item, ItemIn, ItemPage
-from app.services.idempotency import IdempotentRequest
+from app.store.idempotency import IdempotentRequest
 from app.store.items import ItemRepository
 
 

@@ -4,7 +4,7 @@ implementation (sqlite/items.py, postgres/items.py); the tests run the same API 
 from typing import Protocol
 
 from app.schemas import Item, ItemIn
-from app.services.idempotency import IdempotentRequest
+from app.store.idempotency import IdempotentRequest
 
 PURGE_BATCH = 500  # expired keys cleared per statement: the database is never held long
 

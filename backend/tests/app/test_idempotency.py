@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.services.idempotency import BadIdempotencyKey, parse_key
 from app.settings import Settings
+from app.store.idempotency import BadIdempotencyKey, parse_key
 from app.store.migrate import migrate_sqlite as migrate
 from app.store.sqlite.database import Database
 from app.store.sqlite.items import SqliteItemRepository

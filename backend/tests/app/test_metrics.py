@@ -8,8 +8,8 @@ from prometheus_client import REGISTRY
 
 from servers import logging as app_logging
 from servers.asgi import wrap
-from servers.settings import AppSettings
 from servers.middleware.metrics import UNMATCHED, status_class
+from servers.settings import AppSettings
 
 
 def sample(name: str, **labels) -> float:

@@ -6,9 +6,9 @@ import time
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from servers import logging as app_logging
 from servers.asgi import wrap
 from servers.settings import AppSettings
-from servers import logging as app_logging
 
 
 def test_request_id_from_nginx_is_echoed(client):

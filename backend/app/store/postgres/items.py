@@ -16,8 +16,8 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from app.schemas import Item, ItemIn
-from app.services.idempotency import IdempotencyKeyReused, IdempotentRequest
 from app.store import items
+from app.store.idempotency import IdempotencyKeyReused, IdempotentRequest
 from app.store.items import StoreUnavailable
 
 _COLUMNS = "id, name, description, created_at"

@@ -4,8 +4,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from app.schemas import Item, ItemIn
-from app.services.idempotency import IdempotencyKeyReused, IdempotentRequest
 from app.store import items
+from app.store.idempotency import IdempotencyKeyReused, IdempotentRequest
 from app.store.sqlite.database import Database
 
 _COLUMNS = "id, name, description, created_at"
