@@ -164,6 +164,7 @@ class Bundle(Stack, Edge):
             "HTTPS_PORT": self.https_port,
             "PROMETHEUS_PORT": self.prometheus_port,
             "BIND_ADDRESS": "127.0.0.1",
+            "BUNDLE_DIR": root,
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports_dir,
             "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
