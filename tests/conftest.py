@@ -75,7 +75,9 @@ def start_stack(profile: str, certs: Path, reports_dir: Path, tmp_path_factory, 
 
 @pytest.fixture(scope="session")
 def prod(certs, reports_dir, tmp_path_factory):
-    stack = start_stack("prod", certs, reports_dir, tmp_path_factory)
+    # The demo's load-test workloads (/api/work/*) on: many tests use them as CPU, blocking and
+    # JSON probes. A deployment routes them only so (prod_postgres shows they are off by default).
+    stack = start_stack("prod", certs, reports_dir, tmp_path_factory, APP_WORKLOADS="true")
     yield stack
     stack.stop()
 

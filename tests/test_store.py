@@ -123,3 +123,11 @@ def test_concurrent_migrate_runs_apply_each_version_once_on_postgres(prod_postgr
         "SELECT count(*), max(version) FROM schema_migrations",
     ).stdout.strip()  # fmt: skip
     assert rows == "1|1"
+
+
+def test_the_load_test_workloads_are_not_routed_in_a_deployment(prod_postgres):
+    """/api/work/* burns CPU and holds threads on request: only load-test topologies route it
+    (APP_WORKLOADS=true); prod_postgres is started as `make up` starts the demo."""
+    for path in ("/api/work/json", "/api/work/blocking?ms=10", "/api/work/cpu?iterations=1"):
+        assert prod_postgres.get(path).status_code == 404
+    assert prod_postgres.get("/api/health").status_code == 200
