@@ -152,7 +152,7 @@ test: lint reports ## all tests: lint, unit, then container tests against real i
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 docs: $(VENV)/.installed ## build the docs site offline (site/)
-	$(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 lock: ## re-pin the Python dependencies (needs uv)
 	cd backend && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
