@@ -47,7 +47,7 @@ $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
 ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean loadtest resilience report middleware-cost \
+.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost \
 	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
@@ -150,6 +150,9 @@ unit: $(VENV)/.installed ## unit tests only (no Docker)
 
 test: lint reports ## all tests: lint, unit, then container tests against real images
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+docs: $(VENV)/.installed ## build the docs site offline (site/)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 lock: ## re-pin the Python dependencies (needs uv)
 	cd backend && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
