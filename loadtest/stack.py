@@ -4,6 +4,7 @@ topology with its generator), `Bundle` the bundle itself (docker-compose.yml) on
 ports, used by the container tests and the resilience runs."""
 
 import json
+import logging
 import os
 import re
 import socket
@@ -25,13 +26,29 @@ def free_port() -> int:
 
 @dataclass
 class _RecordingCompose(DockerCompose):
-    """DockerCompose that keeps every command it ran (the report's manifest lists them)."""
+    """DockerCompose that keeps every command it ran (the report's manifest lists them), and runs
+    them with the stack's own variables over the caller's environment: compose lets a variable
+    of the shell win over the env file, so a WHEELS_IMAGE that `make` exported for the demo
+    would build another project's image from the demo's wheels."""
 
     ran: list[list[str]] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def process_env(self) -> dict[str, str]:
+        return {**os.environ, **self.variables}
 
     def _run_command(self, cmd, context=None):
         self.ran.append(list(cmd))
-        return super()._run_command(cmd, context)
+        try:
+            return subprocess.run(
+                cmd, capture_output=True, check=True, cwd=context or str(self.context), env=self.process_env
+            )
+        except subprocess.CalledProcessError as exc:
+            logging.getLogger(__name__).error(
+                "%s failed (%d):\n%s", exc.cmd, exc.returncode, exc.stderr.decode(errors="replace")
+            )
+            raise
 
 
 class Stack:
@@ -56,6 +73,7 @@ class Stack:
         elif env:
             raise ValueError("variables for a stack need an env_file to go in")
         self.env_file = env_file
+        variables = {k: str(v) for k, v in env.items()} if env_file is not None else {}
         self.compose = _RecordingCompose(
             context=str(root),
             compose_file_name=[str(f) for f in files],
@@ -64,6 +82,7 @@ class Stack:
             env_file=str(env_file) if env_file else None,
             profiles=profiles,
             quiet_build=False,
+            variables=variables,
         )
 
     @property
@@ -94,7 +113,15 @@ class Stack:
         """Run `docker compose <args>` against this project."""
         cmd = [*self.compose.compose_command_property, *args]
         self.compose.ran.append(cmd)
-        return subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, check=check, timeout=timeout)
+        return subprocess.run(
+            cmd,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
+            env=self.compose.process_env,
+        )
 
     def logs(self, *services: str, tail: int | None = None) -> str:
         return self.run("logs", "--no-color", *(["--tail", str(tail)] if tail else []), *services, check=False).stdout

@@ -29,10 +29,12 @@ EXAMPLE = ROOT / "examples" / "notes-api"
 def wheels_image(app_dir) -> dict[str, str]:
     """What `make images APP_DIR=...` exports: scripts/images.sh builds the runtime images and,
     air-gapped, the project's wheels image."""
-    out = subprocess.run(
+    result = subprocess.run(
         ["bash", str(ROOT / "scripts/images.sh")], env={**os.environ, "APP_DIR": str(app_dir)},
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
     exports = dict(part.split("=", 1) for line in out.splitlines() for part in line.split()[1:])
     return {"WHEELS_IMAGE": exports["WHEELS_IMAGE"], "PIP_NO_INDEX": exports["PIP_NO_INDEX"]}
 

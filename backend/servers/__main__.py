@@ -46,7 +46,7 @@ def bind(s: ServerSettings) -> list[str]:
 def uvicorn(s: ServerSettings) -> list[str]:
     argv = [
         "uvicorn", APP_FACTORY, "--factory", *bind(s),
-        "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips),
+        "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips, compat.trusts_networks()),
         "--timeout-keep-alive", str(s.keepalive),
         "--timeout-graceful-shutdown", str(s.graceful_timeout),
         "--no-access-log", "--log-level", s.log_level,

@@ -58,6 +58,26 @@ def unavailable(server: str) -> str | None:
     return None
 
 
+def trusts_networks() -> bool:
+    """Whether the installed servers take CIDR networks in forwarded_allow_ips (Uvicorn 0.32+,
+    Gunicorn 24+: asked of their own code, not of version numbers); older ones want addresses."""
+    try:
+        from uvicorn.middleware import proxy_headers  # noqa: PLC0415
+    except ImportError:
+        return False
+    if not hasattr(proxy_headers, "_TrustedHosts"):
+        return False
+    try:
+        from gunicorn.config import validate_string_to_addr_list  # noqa: PLC0415
+    except ImportError:
+        return True  # no Gunicorn: Uvicorn's own check is the one
+    try:
+        validate_string_to_addr_list("10.0.0.0/8")
+    except ValueError:
+        return False
+    return True
+
+
 def pins(lines: list[str]) -> dict[str, str]:
     """The project's own requirement line for each supported package it names."""
     found = {}

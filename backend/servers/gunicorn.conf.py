@@ -6,7 +6,7 @@ Every value comes from ServerSettings (environment), so Gunicorn and direct Uvic
 
 import os
 
-from servers import gunicorn_metrics
+from servers import compat, gunicorn_metrics
 from servers.metrics import multiprocess
 from servers.proxies import trusted_proxies
 from servers.settings import AppSettings, ServerSettings
@@ -33,7 +33,11 @@ max_requests_jitter = _s.max_requests_jitter
 # The heartbeat file lives in memory, not on a (possibly slow or read-only) disk.
 worker_tmp_dir = "/dev/shm"
 # Only the proxy network may set X-Forwarded-For/Proto.
-forwarded_allow_ips = trusted_proxies(_s.forwarded_allow_ips)
+forwarded_allow_ips = trusted_proxies(_s.forwarded_allow_ips, compat.trusts_networks())
+
+# Gunicorn 24+'s control socket (gunicornc) would sit in the app user's home, the read-only
+# project folder; the container is controlled by signals (SIGHUP, SIGTERM) instead.
+control_socket_disable = True
 
 accesslog = None  # the app logs each request itself, with its request id
 errorlog = "-"

@@ -42,5 +42,26 @@ def connected_subnets(routes: Path = ROUTES) -> list[str]:
     return sorted({str(n) for n in ipaddress.collapse_addresses(trusted)}) or ["127.0.0.1"]
 
 
-def trusted_proxies(setting: str) -> str:
-    return ",".join(connected_subnets()) if setting == "connected" else setting
+MAX_ADDRESSES = 65_536  # a /16's worth, for servers that take addresses only
+
+
+def addresses(networks: list[str], limit: int = MAX_ADDRESSES) -> list[str]:
+    """Every host address of the networks, for servers older than CIDR support (Gunicorn 23,
+    Uvicorn 0.30 compare the peer against a set of addresses)."""
+    nets = [ipaddress.ip_network(n) for n in networks]
+    if sum(n.num_addresses for n in nets) > limit:
+        raise SystemExit(
+            f"servers: the proxy network ({', '.join(networks)}) is too large to list address by address for this"
+            " Gunicorn/Uvicorn, which take no CIDR networks: set SERVER_FORWARDED_ALLOW_IPS to Nginx's address,"
+            " or use Gunicorn >= 24 and Uvicorn >= 0.32"
+        )
+    return [str(a) for n in nets for a in (n.hosts() if n.num_addresses > 2 else n)]
+
+
+def trusted_proxies(setting: str, networks: bool = True) -> str:
+    """The forwarded_allow_ips value for the servers: "connected" as networks, or as addresses
+    where the installed servers take no networks (``networks=False``: servers/compat.py)."""
+    if setting != "connected":
+        return setting
+    subnets = connected_subnets()
+    return ",".join(subnets if networks else addresses(subnets))

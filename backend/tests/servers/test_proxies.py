@@ -27,3 +27,29 @@ def test_no_route_table_trusts_loopback_only(tmp_path):
 
 def test_explicit_setting_is_used_as_is():
     assert trusted_proxies("10.0.0.5,10.0.0.6") == "10.0.0.5,10.0.0.6"
+
+
+def test_servers_without_cidr_support_get_every_address(monkeypatch):
+    from servers import proxies  # noqa: PLC0415
+
+    monkeypatch.setattr(proxies, "connected_subnets", lambda: ["172.20.0.0/30", "172.20.0.8/29"])
+    assert proxies.trusted_proxies("connected") == "172.20.0.0/30,172.20.0.8/29"
+    listed = proxies.trusted_proxies("connected", networks=False).split(",")
+    assert listed[:2] == ["172.20.0.1", "172.20.0.2"] and len(listed) == 2 + 6
+    assert proxies.trusted_proxies("10.1.2.3", networks=False) == "10.1.2.3"
+
+
+def test_a_network_too_large_to_list_stops_the_start_in_one_line(monkeypatch):
+    import pytest  # noqa: PLC0415
+
+    from servers import proxies  # noqa: PLC0415
+
+    monkeypatch.setattr(proxies, "connected_subnets", lambda: ["10.0.0.0/8"])
+    with pytest.raises(SystemExit, match="too large to list"):
+        proxies.trusted_proxies("connected", networks=False)
+
+
+def test_the_installed_servers_take_networks():
+    from servers import compat  # noqa: PLC0415
+
+    assert compat.trusts_networks()  # the demo's pins (Gunicorn 27, Uvicorn 0.54)
