@@ -19,11 +19,19 @@ FROM ${RUNTIME_IMAGE}
 ARG PIP_NO_INDEX=0
 # The dependency files first: code changes do not re-install them.
 COPY pyproject.toml* requirements*.txt /tmp/project/
+# 1. the project's requirements (its pins move the runtime's server packages); 2. a pin outside
+# the supported ranges stops here, one line per package; 3. the project's requirements with the
+# ranges, resolved together: server packages that must follow its pins do (uvicorn-worker for an
+# older Uvicorn); 4. checked again.
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/tmp/wheelhouse \
-    python3 /srv/bundle/servers/deps.py /tmp/project >/tmp/app-requirements.txt \
- && PIP_NO_INDEX=${PIP_NO_INDEX} pip install --find-links /tmp/wheelhouse -r /tmp/app-requirements.txt \
+    python3 -I /srv/bundle/servers/deps.py /tmp/project >/tmp/app-requirements.txt \
+ && python3 -m servers.compat --ranges >/tmp/server-ranges.txt \
+ && export PIP_NO_INDEX=${PIP_NO_INDEX} PIP_FIND_LINKS=/tmp/wheelhouse \
+ && pip install -q -r /tmp/app-requirements.txt \
  && python3 -m servers.compat /tmp/app-requirements.txt \
- && rm -rf /tmp/project
+ && pip install -q -r /tmp/app-requirements.txt -r /tmp/server-ranges.txt \
+ && python3 -m servers.compat /tmp/app-requirements.txt \
+ && rm -rf /tmp/project /tmp/server-ranges.txt
 COPY . /srv/app/
 RUN python3 -m compileall -q /srv/app && rm -f /tmp/app-requirements.txt
 USER app:app

@@ -65,7 +65,8 @@ wheelhouse() {
   log "downloading wheels for Python $IMAGE_PYTHON_VERSION into $dir"
   find "$dir" -name '*.whl' -delete 2>/dev/null || true
   mkdir -p "$dir"
-  python3 -m pip download -q --disable-pip-version-check --dest "$dir" --only-binary=:all: \
+  # PIP_NO_INDEX is meant for the image builds (this script exports it for compose), not the host.
+  env -u PIP_NO_INDEX -u PIP_FIND_LINKS python3 -m pip download -q --disable-pip-version-check --dest "$dir" --only-binary=:all: \
     --python-version "$IMAGE_PYTHON_VERSION" --implementation cp --abi "cp${IMAGE_PYTHON_VERSION/./}" --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform manylinux_2_31_x86_64 --platform manylinux_2_34_x86_64 --platform linux_x86_64 --platform any \
@@ -126,8 +127,9 @@ if [ "$pip_no_index" = 1 ]; then
   app_name=$(basename "$(cd "$app_dir" && pwd)" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9._\n-' '-')
   build=.build/wheels-$app_name
   mkdir -p "$build/wheels"
-  python3 backend/servers/deps.py "$app_dir" >"$build/requirements.txt" || exit 1
-  wheelhouse "$build/wheels" "$build/requirements.txt"
+  python3 -I backend/servers/deps.py "$app_dir" >"$build/requirements.txt" || exit 1
+  python3 -I backend/servers/compat.py --ranges >"$build/server-ranges.txt"
+  wheelhouse "$build/wheels" "$build/requirements.txt" "$build/server-ranges.txt"
   wheels_image=apibundle/wheels-$app_name:$tag
   if ! have_image "$wheels_image" || [ "$build/wheels/.requirements.sha256" -nt "$build/.built" ]; then
     log "building $wheels_image"

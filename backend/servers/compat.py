@@ -4,6 +4,7 @@ A project often pins these itself (``gunicorn~=23.0``, ``uvicorn[standard]==0.30
 win inside the supported ranges (tested at both ends: examples/notes-api pins the oldest, the
 demo the newest); outside them the image build stops with one line per package:
 ``python -m servers.compat [REQUIREMENTS...]`` after the project's dependencies are installed.
+``--ranges`` prints the ranges as requirements (backend/app.Dockerfile, scripts/images.sh).
 A feature that needs a newer version than installed is reported when the server starts
 (``unavailable``), not as a crash.
 """
@@ -99,7 +100,17 @@ def problems(requirement_lines: list[str]) -> list[str]:
     return out
 
 
+def ranges() -> list[str]:
+    """The supported ranges as requirement lines: installed together with the project's own
+    requirements, they let pip pick the server packages' versions that fit the project's pins
+    (Uvicorn 0.30 needs uvicorn-worker 0.3, not the runtime's 0.4)."""
+    return [f"{package}{supported}" for package, supported in SUPPORTED.items()]
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--ranges"]:
+        print("\n".join(ranges()))
+        return 0
     lines = []
     for path in argv:
         with open(path) as f:

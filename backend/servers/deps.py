@@ -1,4 +1,5 @@
-"""A project's dependencies, as requirement lines: ``python3 servers/deps.py PROJECT_DIR``.
+"""A project's dependencies, as requirement lines: ``python3 -I servers/deps.py PROJECT_DIR``
+(-I: the script's folder must not shadow the standard library, servers/logging.py would).
 
 ``requirements.txt`` when the project has one, else ``[project].dependencies`` from its
 pyproject.toml (the project itself is not installed as a package: its code is copied into the
