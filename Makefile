@@ -95,7 +95,7 @@ loadtest: $(VENV)/.installed certs secrets images reports ## answer the server q
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner
 
 resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn
-	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.resilience
+	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner.resilience
 
 middleware-cost: $(VENV)/.installed ## the app's middleware cost per request, in-process (no server, no Docker)
 	PYTHONPATH=backend $(VENV)/bin/python -m loadtest.middleware_cost
