@@ -84,17 +84,18 @@ images: ## build the images: runtime, the app's (APP_DIR or the demo), Nginx... 
 	$(WITH_IMAGES) && COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) build \
 	  && $(COMPOSE) -f compose/loadtest/generator.yml --profile generator --profile compare-image build
 
-# Load-test knobs, passed through when set: QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION
-# WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE=0|1 (see loadtest/runner/settings.py);
+# Load-test knobs, passed through when set: BUDGET=30m (default plan: 90s, 45m, 1h30m) FULL=1 (the whole
+# matrix) QUICK=1 TOPOLOGIES="a b" SCENARIOS=... USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS
+# LOCUST_WORKERS RESILIENCE=1 (faults too; off unless asked) (see loadtest/runner/settings.py);
 # SHORT=1 makes `make resilience` run the CI-length fault versions; SWARM=1 adds the Swarm updates (make swarm-test).
-LOADTEST_KNOBS := LOCUSTFILE APP_ENV_FILE API_PREFIX API_STRIP_PREFIX OPENAPI_PATH QUICK TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
+LOADTEST_KNOBS := LOCUSTFILE APP_ENV_FILE API_PREFIX API_STRIP_PREFIX OPENAPI_PATH QUICK FULL BUDGET TOPOLOGIES SCENARIOS USERS DURATION WARMUP REPEAT FRACTIONS WORKERS CPUS LOCUST_WORKERS RESILIENCE SHORT SWARM
 export $(foreach k,$(LOADTEST_KNOBS),$(if $(value $(k)),$(k)))
 
-loadtest: $(VENV)/.installed certs secrets images reports ## compare app-server topologies under load; writes reports/<UTC time>/
+loadtest: $(VENV)/.installed certs secrets images reports ## answer the server questions within BUDGET (30m; FULL=1: whole matrix); writes reports/<UTC time>/
 	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner
 
 resilience: $(VENV)/.installed certs images reports ## faults under load (kill, reload, hang, restarts, keep-alive, recycling, stop) for Gunicorn and Uvicorn
-	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.resilience
+	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner.resilience
 
 middleware-cost: $(VENV)/.installed ## the app's middleware cost per request, in-process (no server, no Docker)
 	PYTHONPATH=backend $(VENV)/bin/python -m loadtest.middleware_cost

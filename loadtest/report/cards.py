@@ -12,11 +12,13 @@ import math
 from dataclasses import dataclass, field
 
 from loadtest.report import questions as q
+from loadtest.report import sequential as seq
 from loadtest.report import stats
 from loadtest.report.charts import Bar, Chart, bar_chart, cost_chart
 from loadtest.report.compare import PairResult, ScenarioResult, TopologyRow
 from loadtest.report.faults import resilience_summary
 from loadtest.report.overhead import (
+    INDICATIVE,
     MET,
     METRICS,
     MIDDLEWARE,
@@ -162,6 +164,8 @@ def overhead_card(card_id: str, question: str, item: Overhead, extra: list[Overh
     if item.label != stats.DECIDED and status in (MET, NOT_MET):
         status += f" ({item.label}: not a decided result)"
     verdict = f"{item.name}: {item.shown} against a target of {item.target}: {status}."
+    if status == INDICATIVE:
+        verdict = f"{item.name}: {item.shown}, indicative (quick mode: not assessed against its target, {item.target})."
     return Card(card_id, question, verdict, item.label, _ratio_range(item, one_minus), limits,
                 [_overhead_sentence(x) for x in extra], chart)  # fmt: skip
 
@@ -184,6 +188,84 @@ def _rows_chart(card_id: str, item: Overhead, title: str, labels: list[str] | No
     if len(item.rows) != 2:
         return None
     return bar_chart(f"card-{card_id}", f"{title} ({item.tool})", _bars(list(item.rows), labels), "req/s")
+
+
+METRIC_WORDS = {"cpu_us_per_request": "CPU µs per request", "rps": "req/s"}
+
+
+def _ci(look: dict) -> str:
+    if math.isnan(look["ci_low"]):
+        return "no interval yet"
+    return f"{1 - look['alpha']:.1%} CI {pct(look['ci_low'])}..{pct(look['ci_high'])}"
+
+
+def sequential_line(entry: dict, label) -> str:
+    """One comparison's verdict: decided (which side, or equivalent) or not, with its effect and looks."""
+    a, b = label(entry["a"]), label(entry["b"])
+    metric = METRIC_WORDS.get(entry["metric"], entry["metric"])
+    looks = entry["looks"]
+    if not looks:
+        return f"{entry['scenario']}: {a} vs {b}: not decided within budget: no look done ({entry['stopped']})"
+    last = looks[-1]
+    effect = f"{metric} {pct(last['effect'])} ({_ci(last)}; n={last['n_a']} vs {last['n_b']})"
+    used = f"{len(looks)} of {len(entry['looks_planned'])} planned looks, rounds {looks[0]['round']}..{last['round']}"
+    cheaper = "costs less" if entry["lower_is_better"] else "serves more"
+    verdict = entry["verdict"]
+    if verdict == seq.A_BETTER:
+        text = f"decided: {a} {cheaper} than {b}"
+    elif verdict == seq.B_BETTER:
+        text = f"decided: {b} {cheaper} than {a}"
+    elif verdict == seq.EQUIVALENT:
+        text = f"decided: equivalent within ±{entry['threshold']:.0%}: {a} vs {b}"
+    else:
+        text = f"not decided within budget ({entry['stopped']}): {a} vs {b}"
+    return f"{entry['scenario']}: {text}; {effect}; {used}"
+
+
+def _rps_line(entry: dict, scenarios: list[ScenarioResult]) -> str | None:
+    """RPS second: the same pair's capacity comparison, shown, not deciding."""
+    for s in scenarios:
+        if s.mode == "capacity" and s.scenario == entry["scenario"]:
+            for pair in s.pairs:
+                if (pair.question.a, pair.question.b) == (entry["a"], entry["b"]) and pair.throughput:
+                    return f"{entry['scenario']}, RPS ({pair.tool}, not deciding): {effect(pair.throughput)}"
+    return None
+
+
+def sequential_cards(results: Results, scenarios: list[ScenarioResult]) -> list[Card]:
+    """One card per question the default plan followed (results.json's ``sequential``)."""
+    topologies = results.get("topologies", {})
+
+    def label(name: str) -> str:
+        return (topologies.get(name) or {}).get("label") or name
+
+    grouped: dict[str, list[dict]] = {}
+    for entry in results.get("sequential") or []:
+        grouped.setdefault(entry["question"], []).append(entry)
+    out = []
+    for i, (question, entries) in enumerate(grouped.items()):
+        head = min(entries, key=lambda e: e["scenario"] not in q.API_SCENARIOS)
+        decided = all(e["verdict"] in seq.DECIDED for e in entries)
+        last = head["looks"][-1] if head["looks"] else None
+        number = f"{pct(last['effect'])} ({_ci(last)})" if last else "—"
+        lines = [sequential_line(e, label) for e in entries]
+        rps = [line for e in entries if (line := _rps_line(e, scenarios))]
+        limits = [
+            f"decided on {METRIC_WORDS.get(head['metric'], head['metric'])} of the system under test, one value per "
+            f"interleaved round; {head['method']}: α = {head['alpha']:g} over the planned looks"
+        ]
+        out.append(
+            Card(
+                f"q{i}-{head['key']}",
+                question,
+                " · ".join(lines),
+                stats.DECIDED if decided else seq.NOT_DECIDED,
+                number,
+                limits,
+                rps,
+            )  # fmt: skip
+        )
+    return out
 
 
 def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: Results,
@@ -232,4 +314,4 @@ def cards(scenarios: list[ScenarioResult], overheads: list[Overhead], results: R
     for card in out:
         if card.label != NOT_MEASURED_LABEL:
             card.limits += idle_notes(results, involved[card.id])
-    return out
+    return sequential_cards(results, scenarios) + out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from loadtest.report import limits, stats
+from loadtest.report import limits, sequential, stats
 from loadtest.report.cards import Card, cards
 from loadtest.report.catalogue import Catalogue
 from loadtest.report.charts import Chart, all_charts
@@ -40,6 +40,41 @@ class Report:
     @property
     def quick(self) -> bool:
         return bool(self.results["manifest"]["settings"].get("quick"))
+
+    @property
+    def method(self) -> str | None:
+        """The sequential rule, in words (the default plan's runs only)."""
+        entries = self.results.get("sequential")
+        if not entries:
+            return None
+        e = entries[0]
+        looks = e["looks_planned"]
+        on = "req/s"
+        if e["metric"] == "cpu_us_per_request":
+            on = "CPU µs per request of the system under test (app + Nginx + store, from cgroup counters)"
+        return (
+            f"Adaptive rounds (the default plan): each question's pair of topologies is compared on "
+            f"{on}, "
+            f"one value per side per interleaved round. After rounds {looks[0]}..{looks[-1]} (a look each) a "
+            f"two-sample Student t interval of the difference of mean log values is computed; the comparison stops "
+            f"as decided when it lies inside ±{e['threshold']:.0%} (equivalent: a {e['threshold']:.0%} difference is "
+            f"ruled out) or excludes 0 (A or B better), and otherwise goes on until the planned looks or the time "
+            f"budget run out (not decided within budget). Error control: {e['method']} ({sequential.ALPHA:g} / "
+            f"{len(looks)} per look; by the union bound the false-positive rate over all looks stays at most "
+            f"{e['alpha']:g}); intervals are repeated confidence intervals at that per-look level. RPS is shown "
+            f"beside it, not deciding."
+        )
+
+    @property
+    def timing(self) -> str | None:
+        """Planned against took, and why they differ."""
+        t, plan = self.results.get("timing"), self.results.get("plan") or {}
+        if not t:
+            return None
+        text = f"plan {plan.get('name', '?')}: took {t['took_s'] / 60:.1f} min, planned {t['planned_s'] / 60:.1f} min"
+        if plan.get("budget_s"):
+            text += f" (budget {plan['budget_s'] / 60:.0f} min, at most {plan.get('max_rounds', '?')} rounds)"
+        return text + (f": {t['reason']}" if t.get("reason") else "")
 
     @property
     def app(self) -> dict | None:

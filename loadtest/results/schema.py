@@ -46,6 +46,10 @@ class Settings(TypedDict):
     quick: bool
     interleaved: NotRequired[bool]  # v2: repetitions round-robin across topologies
     rounds: NotRequired[int]  # v2
+    plan: NotRequired[Literal["default", "full", "quick"]]  # v2: which plan ran (absent: full)
+    adaptive: NotRequired[bool]  # v2: rounds stopped per comparison (loadtest/report/sequential.py)
+    budget_s: NotRequired[float | None]  # v2: the default plan's time budget
+    resilience: NotRequired[bool]  # v2: the fault runs were asked for
 
 
 @with_config(_OPEN)
@@ -214,6 +218,62 @@ class App(TypedDict):  # v2, optional: a user's app (APP_DIR); absent: the bundl
 
 
 @with_config(_OPEN)
+class Look(TypedDict):
+    round: int
+    n_a: int
+    n_b: int
+    effect: float  # geometric mean(A) / geometric mean(B) - 1 (NaN with under 2 values a side)
+    ci_low: float
+    ci_high: float
+    alpha: float  # the level this look was tested at
+    verdict: str  # "A better" | "B better" | "equivalent" | "undecided"
+
+
+@with_config(_OPEN)
+class Sequential(TypedDict):  # v2, optional: one comparison of the default plan
+    key: str  # the card it feeds (loadtest/report/questions.py)
+    question: str
+    a: str
+    b: str
+    scenario: str
+    metric: Literal["cpu_us_per_request", "rps"]  # SUT CPU µs per request (app + nginx + store), or RPS
+    lower_is_better: bool
+    threshold: float  # the equivalence margin, relative
+    alpha: float  # claimed false-positive rate, over all its looks
+    method: str
+    looks_planned: list[int]  # rounds with a look
+    values_a: list[float]  # one per round
+    values_b: list[float]
+    looks: list[Look]
+    verdict: str  # "A better" | "B better" | "equivalent" | "not decided within budget"
+    stopped: str  # "decided" | "budget spent" | "planned looks done" | "not measured"
+
+
+@with_config(_OPEN)
+class Plan(TypedDict):  # v2, optional: what the runner planned before it started
+    name: str
+    topologies: list[str]
+    scenarios: list[str]
+    max_rounds: int
+    expected_s: float
+    budget_s: NotRequired[float | None]
+    looks: NotRequired[list[int]]
+    alpha: NotRequired[float | None]
+    method: NotRequired[str | None]
+    threshold: NotRequired[float | None]
+    worst_s: NotRequired[float]
+    costs: NotRequired[dict[str, float]]  # the per-step overheads the estimate used (runner/plan.py)
+
+
+@with_config(_OPEN)
+class Timing(TypedDict):  # v2, optional
+    planned_s: float
+    took_s: float
+    reason: NotRequired[str]  # why the rounds ended, or why it strayed from the plan
+    overheads: NotRequired[dict[str, float]]  # median seconds each kind of step cost beyond its length
+
+
+@with_config(_OPEN)
 class Results(TypedDict):
     schema_version: int
     run_id: str
@@ -226,6 +286,9 @@ class Results(TypedDict):
     scenarios: NotRequired[dict[str, ScenarioInfo]]  # v2: label and description per scenario
     calibration: NotRequired[dict[str, Calibration]]  # v2: "<tool>/<scheme>" -> generator ceiling
     app: NotRequired[App]  # v2, optional: the user's app under test (APP_DIR)
+    plan: NotRequired[Plan]  # v2, optional: the plan printed before the run
+    sequential: NotRequired[list[Sequential]]  # v2, optional: the default plan's decided comparisons
+    timing: NotRequired[Timing]  # v2, optional: planned vs took
 
 
 _ADAPTER = TypeAdapter(Results)

@@ -1,10 +1,18 @@
 """`make loadtest`: ``python -m loadtest.runner`` (knobs from the environment, see settings.py).
 
-First each generator's ceiling (calibration.py). Then REPEAT rounds, interleaved: in each round
-every topology in turn, nothing else running: up -> healthy -> (first round: verify, idle CPU)
--> per scenario: warm-up (discarded), one Locust capacity run, one wrk capacity run where wrk
-applies, this round's share of the fixed-rate runs -> down. Then the fault runs (unless QUICK),
-results.json and the report.
+Before anything runs, the plan is printed (topologies, scenarios, questions, rounds at most,
+budget) with its expected duration (plan.estimate). First each generator's ceiling
+(calibration.py). Then rounds, interleaved: in each round every topology in turn, nothing else
+running: up -> healthy -> (first round: verify, idle CPU; later rounds: re-seed the read
+scenarios' items) -> per scenario: warm-up (discarded), a Locust capacity run, a wrk capacity run
+where wrk applies, this round's share of the fixed-rate runs -> down.
+
+The default plan is adaptive (loadtest/report/sequential.py): after each round from the first
+look on, every open comparison (a question's pair of topologies on one scenario, decided on CPU
+µs per request) gets its look; the next round brings up only the topologies some open
+comparison still needs, and only while it fits in BUDGET. FULL=1 and QUICK=1 run REPEAT fixed
+rounds. Then the fault runs (RESILIENCE=1 only), results.json and the report; at the end, how
+long it took against the plan, and why when the two differ by more than 10%.
 
 With APP_DIR (runner/app.py) the app is the user's: one scenario, ``app``, from the user's
 locustfile, the project's loadtest.toml, or the app's OpenAPI document (fetched once, through
@@ -22,17 +30,22 @@ from pathlib import Path
 
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from loadtest.appscenario import ScenarioError
-from loadtest.resilience.matrix import run_all
+from loadtest.report import sequential
+from loadtest.report.questions import QUESTIONS
+from loadtest.resilience.faults import FAULTS
+from loadtest.resilience.matrix import TOPOLOGIES as FAULT_SERVERS
+from loadtest.resilience.matrix import run_one
 from loadtest.results import manifest
 from loadtest.results.paths import ROOT, certs_dir, reports_dir
-from loadtest.results.schema import new_document
-from loadtest.runner import calibration, cpus, generator, rounds, scenarios, topologies
+from loadtest.results.schema import load, new_document
+from loadtest.runner import calibration, cpus, generator, plan, rounds, scenarios, topologies
 from loadtest.runner.app import PROBE, App
 from loadtest.runner.generator import RunSpec
 from loadtest.runner.generators import wrk
+from loadtest.runner.plan import Costs, Step
+from loadtest.runner.progress import Reporter
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
 from loadtest.runner.topologies import GENERATOR, Topology
@@ -47,10 +60,11 @@ console = Console(stderr=True)
 
 
 class Matrix:
-    """Runs every applicable (topology, scenario) pair and collects results.json."""
+    """Runs the plan's (topology, scenario) pairs, round by round, and collects results.json."""
 
-    def __init__(self, s: LoadtestSettings, run_dir: Path, app: App | None = None) -> None:
+    def __init__(self, s: LoadtestSettings, run_dir: Path, app: App | None = None, costs: Costs | None = None) -> None:
         self.s, self.run_dir, self.app = s, run_dir, app
+        self.costs = costs or Costs()
         self.topologies = topologies.select(s.topologies, topologies.discover())
         self.scenarios = app.scenarios(s.scenarios, scenarios.SCENARIOS) if app else scenarios.select(s.scenarios)
         self.plan = cpus.plan(s.cpus)
@@ -74,8 +88,13 @@ class Matrix:
         self.broken: set[str] = set()  # topologies that failed verification or did not come up
         self.commands: list[str] = []
         self.failed = False
-        self.status = lambda text: None  # progress hooks, set by run()
-        self.step = lambda n=1: None
+        self.rep: Reporter | None = None
+        self.primary: dict[tuple[str, str, int], dict] = {}  # (topology, scenario, round) -> its capacity run
+        self.max_rounds = self.fit_rounds() if s.adaptive else s.repeat
+        first = min(sequential.FIRST_LOOK, self.max_rounds)
+        self.alphas = sequential.look_alphas(self.max_rounds, first_look=first) if s.adaptive else {}
+        self.comparisons = self._comparisons() if s.adaptive else []
+        self.stop_reason = ""  # why the rounds ended (adaptive)
         self.results = new_document(
             run_dir.name, manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
         )
@@ -96,39 +115,162 @@ class Matrix:
             "sut_cpus": len(self.plan.sut), "locust_workers": self.locust_workers, "quick": s.quick,
             "cpus_shared": self.plan.shared, "interleaved": True, "rounds": s.repeat, "wrk": s.wrk,
             "wrk_duration_s": self.wrk_duration, "calibration_s": s.calibration_s, "idle_s": s.idle_s,
-            "locust_rounds": s.locust_rounds,
+            "locust_rounds": s.locust_rounds, "plan": s.plan_name, "full": s.full, "adaptive": s.adaptive,
+            "budget_s": s.budget if s.adaptive else None, "resilience": s.resilience,
         }  # fmt: skip
 
     def _cpusets(self) -> dict:
         return {"app": self.plan.sut_cpuset, "nginx": self.plan.sut_cpuset, "generator": self.plan.generator_cpuset}
 
+    # --- what runs -------------------------------------------------------------------------
+
     def work(self) -> list[tuple[Topology, list[Scenario]]]:
         pairs = [(t, [sc for sc in self.scenarios if scenarios.applies(sc, t)]) for t in self.topologies]
         return [(t, scs) for t, scs in pairs if scs]
+
+    def _comparisons(self) -> list[sequential.Comparison]:
+        """Every question whose two topologies are in the plan, on every scenario both run."""
+        work = {t.name: {sc.name for sc in scs} for t, scs in self.work()}
+        return [
+            sequential.Comparison(q.key, q.text, q.a, q.b, sc.name, self.alphas)
+            for sc in self.scenarios
+            for q in QUESTIONS
+            if sc.name in work.get(q.a, ()) and sc.name in work.get(q.b, ())
+        ]
 
     def wrk_applies(self, sc: Scenario) -> bool:
         return self.s.wrk and (sc.wrk_input is not None or wrk.paths_for(sc.name) is not None)
 
     def visits(self) -> list[rounds.Visit]:
+        """FULL and QUICK: every round, every topology. The default plan: see run_adaptive."""
         return rounds.plan(self.work(), self.s.repeat, self.s.fractions)
 
-    def locust_capacity(self, sc: Scenario, r: int) -> bool:
+    def locust_capacity(self, sc: Scenario, r: int, topology: Topology | None = None) -> bool:
         """Locust measures capacity in every round, except where wrk does too: then only in the
-        first LOCUST_ROUNDS rounds (QUICK: one), for the side-by-side figure."""
-        return not self.wrk_applies(sc) or self.s.locust_rounds is None or r <= self.s.locust_rounds
+        first LOCUST_ROUNDS rounds (QUICK: one), for the side-by-side figure; in the default plan
+        only on the reference (the offered load of the fixed-rate point)."""
+        if not self.wrk_applies(sc) or self.s.locust_rounds is None:
+            return True
+        if self.s.adaptive and topology is not None and topology.name != topologies.REFERENCE:
+            return False
+        return r <= self.s.locust_rounds
 
-    def needs_warmup(self, sc: Scenario, r: int) -> bool:
+    def needs_warmup(self, sc: Scenario, r: int, topology: Topology | None = None) -> bool:
         """A warm-up run (discarded) first, with wrk where it applies (same requests, a fraction of
         Locust's start-up time); not where wrk's stateless scenarios start with a Locust run,
         whose ramp-up before --reset-stats is discarded already."""
-        return bool(self.s.warmup) and not (self.wrk_applies(sc) and self.locust_capacity(sc, r))
+        return bool(self.s.warmup) and not (self.wrk_applies(sc) and self.locust_capacity(sc, r, topology))
 
-    def runs_in(self, visit: rounds.Visit) -> int:
-        return sum(
-            self.needs_warmup(sc, visit.round) + self.locust_capacity(sc, visit.round) + self.wrk_applies(sc)
-            + len(visit.fractions)
-            for sc in visit.scenarios
-        )  # fmt: skip
+    def seeds(self, v: rounds.Visit) -> bool:
+        """A visit that does not verify still seeds the items its read scenarios need."""
+        return not v.verify and self.app is None and any(sc.needs_seed for sc in v.scenarios)
+
+    def steps(self, v: rounds.Visit) -> list[Step]:
+        """What one visit does, in order: the plan's and the progress bar's unit."""
+        t, label = v.topology, f"{v.topology.name} round {v.round}"
+        out = [Step(plan.UP, f"{label}: starting")]
+        if v.verify or self.seeds(v):
+            out.append(Step(plan.VERIFY, f"{label}: {'verify' if v.verify else 'seed items'}"))
+        if v.verify and self.s.idle_s:
+            out.append(Step(plan.IDLE, f"{label}: idle CPU", self.s.idle_s))
+        for sc in v.scenarios:
+            name = f"{t.name} {sc.name} round {v.round}"
+            if self.needs_warmup(sc, v.round, t):
+                out.append(
+                    Step(plan.RUN, f"{name} warm-up", self.s.warmup, "wrk" if self.wrk_applies(sc) else "locust")
+                )
+            if self.locust_capacity(sc, v.round, t):
+                out.append(Step(plan.RUN, f"{name} capacity (Locust)", self.s.duration, "locust"))
+            if self.wrk_applies(sc):
+                out.append(Step(plan.RUN, f"{name} capacity (wrk)", self.wrk_duration, "wrk"))
+            for fraction in v.fractions:
+                out.append(Step(plan.RUN, f"{name} fixed rate {fraction:.0%}", self.s.duration, "locust"))
+        out.append(Step(plan.DOWN, f"{label}: down"))
+        return out
+
+    def calibration_step(self) -> Step:
+        tools = calibration.TOOLS if self.s.wrk else ("locust",)
+        per_scheme = sum(max(self.s.calibration_s, calibration.LOCUST_MIN_S) if t == "locust" else self.s.calibration_s
+                         for t in tools)  # fmt: skip
+        return Step(plan.CALIBRATION, "calibrating the generators", per_scheme * len(calibration.TARGETS))
+
+    def fault_steps(self) -> list[Step]:
+        return [Step(plan.FAULT, f"resilience: {f.name} on {server}", tool="full") for f in FAULTS
+                for server in FAULT_SERVERS] if self.s.resilience else []  # fmt: skip
+
+    def round_plan(self, r: int, needed: set[tuple[str, str]] | None) -> list[rounds.Visit]:
+        """Round r of the default plan: the visits the open comparisons need (None: everything)."""
+        work = [(t, scs) for t, scs in self.work() if t.name not in self.broken]
+        pairs = None if needed is None else {(t, sc) for t, scs in work for sc in scs if (t.name, sc.name) in needed}
+        return rounds.round_visits(work, r, pairs, self.s.fractions)
+
+    def round_steps(self, r: int, needed: set[tuple[str, str]] | None) -> list[Step]:
+        return [x for v in self.round_plan(r, needed) for x in self.steps(v)]
+
+    def round_costs(self, rounds_: int) -> list[float]:
+        """Seconds per round when every comparison stays open (round 1: every topology and scenario)."""
+        every = {(t.name, sc.name) for t, scs in self.work() for sc in scs}
+        return [
+            plan.estimate(self.round_steps(r, None if r == 1 else every), self.costs) for r in range(1, rounds_ + 1)
+        ]
+
+    def fit_rounds(self) -> int:
+        """The default plan's rounds at most: REPEAT when given, else as many as fit in BUDGET with
+        every comparison open to the end (calibration and faults included); at least one."""
+        if self.s.given("repeat"):
+            return self.s.repeat
+        fixed = plan.estimate([self.calibration_step(), *self.fault_steps()], self.costs)
+        spent, fit = fixed, 0
+        for cost in self.round_costs(self.s.repeat):
+            spent += cost
+            if spent > self.s.budget:
+                break
+            fit += 1
+        return max(fit, 1)
+
+    def needed(self) -> set[tuple[str, str]]:
+        """(topology, scenario) pairs an open comparison still needs."""
+        return {(t, c.scenario) for c in self.comparisons if c.open for t in (c.a, c.b) if t not in self.broken}
+
+    def expected(self) -> dict:
+        """The plan's durations (seconds): worst case, best case, and the one the run is held to."""
+        fixed = plan.estimate([self.calibration_step()], self.costs)
+        faults = plan.estimate(self.fault_steps(), self.costs)
+        if not self.s.adaptive:
+            rounds_s = plan.estimate([x for v in self.visits() for x in self.steps(v)], self.costs)
+            return {"planned_s": fixed + rounds_s + faults, "worst_s": fixed + rounds_s + faults, "faults_s": faults}
+        per_round = self.round_costs(self.max_rounds)
+        worst = fixed + sum(per_round) + faults
+        best = fixed + sum(per_round[: min(self.alphas, default=1)]) + faults
+        return {"planned_s": worst, "worst_s": worst, "best_s": best, "faults_s": faults, "round_s": per_round}
+
+    def describe_plan(self) -> list[str]:
+        s, e = self.s, self.expected()
+        lines = [f"plan: {s.plan_name}" + (" (FULL=1: the whole matrix)" if s.full else "")]
+        lines.append(f"  topologies ({len(self.topologies)}): {', '.join(t.name for t in self.topologies)}")
+        lines.append(f"  scenarios: {', '.join(sc.name for sc in self.scenarios)}")
+        if s.adaptive:
+            looks = sorted(self.alphas)
+            lines.append(
+                f"  rounds: at most {self.max_rounds}, interleaved; looks after rounds {looks[0]}..{looks[-1]}, "
+                f"each at α = {sequential.ALPHA:g}/{len(looks)} ({sequential.METHOD}); decided on CPU µs per request, "
+                f"equivalence within ±{sequential.THRESHOLD:.0%}"
+            )
+            lines.append(f"  questions ({len(self.comparisons)} comparisons):")
+            lines += [f"    {c.question}: {c.a} vs {c.b}, {c.scenario}" for c in self.comparisons]
+            lines.append(
+                f"  budget: {plan.clock(s.budget)}: {self.max_rounds} rounds with every comparison open take "
+                f"{plan.clock(e['worst_s'])}; if every one is decided at the first look, {plan.clock(e['best_s'])}"
+            )
+        else:
+            lines.append(f"  rounds: {s.repeat}, interleaved, every topology each round")
+        lines.append(f"  fixed-rate points: {', '.join(f'{f:.0%}' for f in s.fractions) or 'none'}")
+        faults = f"{len(self.fault_steps())} fault runs, {plan.clock(e['faults_s'])}" if s.resilience else "off"
+        lines.append(f"  resilience: {faults}" + ("" if s.resilience else " (RESILIENCE=1 or make resilience)"))
+        lines.append(f"  expected duration: {plan.clock(e['planned_s'])} (stack up/down, verify, warm-ups, runs)")
+        return lines
+
+    # --- running it ------------------------------------------------------------------------
 
     def _spec(self, sc, mode, rep, duration, fraction=None, target=None, tool="locust") -> RunSpec:
         return RunSpec(
@@ -136,26 +278,31 @@ class Matrix:
             tool, len(self.plan.sut),
         )  # fmt: skip
 
-    def _measure(self, stack: Stack, topology: Topology, spec: RunSpec) -> dict:
+    def _measure(self, stack: Stack, topology: Topology, spec: RunSpec, step: Step) -> dict:
+        assert self.rep is not None
         ceiling = calibration.ceiling(self.calibration, spec.tool, topology.target)
-        run = generator.run(stack, topology, spec, self.run_dir / "raw", ceiling)
+        with self.rep.step(step) as rep:
+            run = generator.run(stack, topology, spec, self.run_dir / "raw", ceiling)
+            us = sum(v for k, v in (run.get("cpu_us_per_request") or {}).items() if k != "generator" and v)
+            rep.note = f"{run['rps']:,.0f} req/s" + (f", {us:,.0f} µs/request" if us else "")
         if spec.mode != "warmup":
             self.results["runs"].append(run)
-        self.step()
         return run
 
     def calibrate(self) -> None:
         """Each generator's ceiling, on Nginx alone (compose/loadtest/calibration.yml)."""
+        assert self.rep is not None
         project = f"{self.s.loadtest_project}-calibration"
         env_file = self.run_dir / "compose" / "calibration.env"
         stack = Stack(ROOT, project, [GENERATOR, calibration.CALIBRATION_FILE], self.env, env_file)
         tools = calibration.TOOLS if self.s.wrk else ("locust",)
         cal = calibration.Calibrator(
             stack, self.run_dir / "raw", self.s.calibration_s, self.s.users, len(self.plan.generator),
-            self.locust_workers, self.status,
+            self.locust_workers, self.rep.status,
         )  # fmt: skip
         try:
-            self.calibration = cal.run(tools)
+            with self.rep.step(self.calibration_step()):
+                self.calibration = cal.run(tools)
         except RuntimeError as exc:  # measured runs still go ahead, without ceilings
             console.print(f"[red]calibration failed, runs will have no ceiling: {exc}")
             self.failed = True
@@ -163,7 +310,7 @@ class Matrix:
             self.commands.extend(c for c in stack.commands if c not in self.commands)
         self.results["calibration"] = self.calibration
         for k, e in self.calibration.items():
-            console.print(f"ceiling {k}: {e['rps']:,.0f} req/s (generator CPU {e['generator_cpu_pct']:.0f}%)")
+            self.rep.line(f"ceiling {k}: {e['rps']:,.0f} req/s (generator CPU {e['generator_cpu_pct']:.0f}%)")
 
     def describe(self, topology: Topology) -> dict:
         doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
@@ -172,59 +319,72 @@ class Matrix:
         return doc
 
     def visit(self, v: rounds.Visit) -> None:
-        topology, mine = v.topology, list(v.scenarios)
+        assert self.rep is not None
+        topology, steps = v.topology, self.steps(v)
         if topology.name in self.broken:
-            self.step(self.runs_in(v))
+            self.rep.skip(steps)
             return
+        queue = list(steps)
         if v.verify:
             self.results["topologies"][topology.name] = self.describe(topology)
         stack = self.stack(topology)
         if v.round == 1:
             stack.stop()  # nothing from an earlier, interrupted run
         try:
-            self.status(f"[bold]{topology.name}[/] round {v.round}: starting")
-            stack.start()
+            with self.rep.step(queue.pop(0)):
+                stack.start()
             if self.app is not None and not self.app.fixed:
                 self.fix_requests(stack, topology)
-            if v.verify and not self.verify(stack, topology):
-                self.step(self.runs_in(v))
+            if (v.verify or self.seeds(v)) and not self.verify(stack, topology, queue.pop(0), v.verify):
                 return
-            for sc in mine:
-                self.run_scenario(stack, topology, sc, v)
+            if v.verify and self.s.idle_s:
+                with self.rep.step(queue.pop(0)):
+                    self.idle(stack, topology)
+            for sc in v.scenarios:
+                self.run_scenario(stack, topology, sc, v, queue)
         except RuntimeError as exc:
-            console.print(f"[red]{topology.name} (round {v.round}): {exc}")
+            self.rep.line(f"[red]{topology.name} (round {v.round}): {exc}")
             self.failed = True
             self.broken.add(topology.name)
         finally:
-            stack.stop()
+            down = queue.pop() if queue and queue[-1].kind == plan.DOWN else Step(plan.DOWN, "down")
+            self.rep.skip(queue)  # what did not run after a failure
+            with self.rep.step(down):
+                stack.stop()
             self.commands.extend(c for c in stack.commands if c not in self.commands)
 
     def fix_requests(self, stack: Stack, topology: Topology) -> None:
         """The app's request list from its OpenAPI document, through the first topology up; the
         same list (requests.json) for every topology after it. ScenarioError stops the run."""
-        assert self.app is not None
-        self.status(f"[bold]{topology.name}[/]: the app's OpenAPI document")
+        assert self.app is not None and self.rep is not None
+        self.rep.status(f"[bold]{topology.name}[/]: the app's OpenAPI document")
         self.app.derive(self.run_dir, lambda url, out: generator.fetch(stack, url, out), topology.target)
         self.app.write(self.run_dir)
         self.results["app"] = self.app.document()
-        console.print(f"requests from {self.app.openapi_path} (through {topology.name}):")
+        self.rep.line(f"requests from {self.app.openapi_path} (through {topology.name}):")
         for r in self.app.requests or []:
-            console.print(f"  {r.method} {r.path} -> {r.expect}")
+            self.rep.line(f"  {r.method} {r.path} -> {r.expect}")
 
-    def verify(self, stack: Stack, topology: Topology) -> bool:
+    def verify(self, stack: Stack, topology: Topology, step: Step, first: bool = True) -> bool:
+        """The verifier (first visit: recorded; later: it re-seeds the read scenarios' items)."""
+        assert self.rep is not None
         extra = self.app.verify_args() if self.app else None
-        verdict = generator.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
-        self.results["verification"][topology.name] = verdict
+        with self.rep.step(step):
+            verdict = generator.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
+        if first or not verdict["ok"]:
+            self.results["verification"][topology.name] = verdict
         if not verdict["ok"]:
-            console.print(f"[red]{topology.name} failed verification, not measured:", *verdict["checks"], sep="\n  ")
+            self.rep.line(
+                f"[red]{topology.name} failed verification, not measured:\n  " + "\n  ".join(verdict["checks"])
+            )
             self.failed = True
             self.broken.add(topology.name)
             return False
-        if self.s.idle_s:
-            self.status(f"[bold]{topology.name}[/] idle CPU")
-            idle = generator.idle_cpu_pct(stack, topology, self.s.idle_s)
-            self.results["topologies"][topology.name]["idle_cpu_pct"] = idle
         return True
+
+    def idle(self, stack: Stack, topology: Topology) -> None:
+        idle = generator.idle_cpu_pct(stack, topology, self.s.idle_s)
+        self.results["topologies"][topology.name]["idle_cpu_pct"] = idle
 
     def stack(self, topology: Topology) -> Stack:
         """The topology with the generator, as its own compose project; its variables go in a file
@@ -243,40 +403,138 @@ class Matrix:
             return cap or 0.0
         return min(base, cap) if cap else base
 
-    def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario, v: rounds.Visit) -> None:
-        s, label = self.s, f"[bold]{topology.name}[/] {sc.name} round {v.round}/{self.s.repeat}"
-        if self.needs_warmup(sc, v.round):
+    def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario, v: rounds.Visit, queue: list[Step]) -> None:
+        s, r = self.s, v.round
+        if self.needs_warmup(sc, r, topology):
             tool = "wrk" if self.wrk_applies(sc) else "locust"
-            self.status(f"{label} warm-up ({tool})")
-            self._measure(stack, topology, self._spec(sc, "warmup", v.round, s.warmup, tool=tool))
+            self._measure(stack, topology, self._spec(sc, "warmup", r, s.warmup, tool=tool), queue.pop(0))
         own = None
-        if self.locust_capacity(sc, v.round):
-            self.status(f"{label} capacity (Locust)")
-            own = self._measure(stack, topology, self._spec(sc, "capacity", v.round, s.duration))["rps"]
+        if self.locust_capacity(sc, r, topology):
+            run = self._measure(stack, topology, self._spec(sc, "capacity", r, s.duration), queue.pop(0))
+            own = run["rps"]
+            self.primary[(topology.name, sc.name, r)] = run
             if topology.name == topologies.REFERENCE:
                 self.reference_capacity.setdefault(sc.name, []).append(own)
         if self.wrk_applies(sc):
-            self.status(f"{label} capacity (wrk)")
-            self._measure(stack, topology, self._spec(sc, "capacity", v.round, self.wrk_duration, tool="wrk"))
+            spec = self._spec(sc, "capacity", r, self.wrk_duration, tool="wrk")
+            self.primary[(topology.name, sc.name, r)] = self._measure(stack, topology, spec, queue.pop(0))
         for fraction in v.fractions:
             base = self.offered_base(sc, own)
-            self.status(f"{label} fixed rate {fraction:.0%}")
-            self._measure(stack, topology, self._spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base))
+            spec = self._spec(sc, "fixed-rate", 1, s.duration, fraction, fraction * base)
+            self._measure(stack, topology, spec, queue.pop(0))
 
-    def run(self) -> dict:
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("left"), TimeRemainingColumn()]  # fmt: skip
-        visits = self.visits()
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("starting", total=sum(self.runs_in(v) for v in visits))
-            self.status = lambda text: progress.update(task, description=text)
-            self.step = lambda n=1: progress.advance(task, n)
-            self.calibrate()
+    # --- the adaptive rounds ---------------------------------------------------------------
+
+    def value(self, c: sequential.Comparison, topology: str, r: int) -> float | None:
+        """This round's figure for one side: SUT CPU µs per request (app + Nginx + store) of its
+        capacity run (wrk where it runs), or its RPS where the comparison fell back to RPS."""
+        run = self.primary.get((topology, c.scenario, r))
+        if run is None:
+            return None
+        if c.metric == "rps":
+            return float(run["rps"]) if run["rps"] else None
+        us = [v for k, v in (run.get("cpu_us_per_request") or {}).items() if k != "generator" and v is not None]
+        return float(sum(us)) if us else None
+
+    def look(self, r: int) -> None:
+        assert self.rep is not None
+        for c in self.comparisons:
+            if not c.open:
+                continue
+            if c.a in self.broken or c.b in self.broken:
+                c.stop(sequential.STOP_BROKEN)
+                continue
+            a, b = self.value(c, c.a, r), self.value(c, c.b, r)
+            if r == 1 and (a is None or b is None) and c.metric != "rps":  # no cgroup figures: decide on RPS
+                c.metric, c.lower_is_better = "rps", False
+                a, b = self.value(c, c.a, r), self.value(c, c.b, r)
+            result = c.add(r, a, b)
+            if result is not None and not c.open and c.stopped == sequential.STOP_DECIDED:
+                self.rep.line(
+                    f"decided after round {r}: {c.question} ({c.scenario}): {c.verdict}, "
+                    f"{result.effect:+.1%} (CI {result.ci_low:+.1%}..{result.ci_high:+.1%}) on {c.metric}"
+                )
+
+    def run_adaptive(self, budget_s: float) -> None:
+        """Rounds while some comparison is open, each only with what the open ones need, while it fits."""
+        assert self.rep is not None
+        last = 0
+        for r in range(1, self.max_rounds + 1):
+            needed = None if r == 1 else self.needed()
+            if needed is not None and not needed:
+                break
+            visits = self.round_plan(r, needed)
+            cost = plan.estimate([x for v in visits for x in self.steps(v)], self.costs)
+            if r > 1 and self.rep.elapsed + cost > budget_s:
+                self.stop_reason = (
+                    f"round {r} ({plan.clock(cost)}) would not fit in what is left of the budget "
+                    f"({plan.clock(max(budget_s - self.rep.elapsed, 0))})"
+                )
+                break
+            self.rep.line(f"round {r}: {', '.join(v.topology.name for v in visits)}")
             for v in visits:
                 self.visit(v)
-        if self.s.resilience if self.s.resilience is not None else not self.s.quick:
-            self.results["resilience"] = _resilience()
+            self.look(r)
+            last = r
+            left = self.needed()
+            later = sum(plan.estimate(self.round_steps(k, left), self.costs) for k in range(r + 1, self.max_rounds + 1))
+            faults = plan.estimate(self.fault_steps(), self.costs)
+            self.rep.replan(min(later, max(budget_s - self.rep.elapsed, 0)) + faults if left else faults)
+        reason = sequential.STOP_BUDGET if self.stop_reason else sequential.STOP_LOOKS
+        for c in self.comparisons:
+            c.stop(reason)
+        decided = sum(c.verdict in sequential.DECIDED for c in self.comparisons)
+        if not self.stop_reason:
+            if decided == len(self.comparisons):
+                self.stop_reason = f"every comparison decided by round {last}"
+            else:
+                self.stop_reason = f"{decided} of {len(self.comparisons)} comparisons decided in {last} rounds"
+        self.results["sequential"] = [c.document() for c in self.comparisons]
+
+    def run_faults(self) -> None:
+        """The fault runs (loadtest/resilience), long versions, on fresh copies of the bundle."""
+        assert self.rep is not None
+        entries = []
+        with tempfile.TemporaryDirectory() as work:
+            for fault in FAULTS:
+                for server in FAULT_SERVERS:
+                    with self.rep.step(Step(plan.FAULT, f"resilience: {fault.name} on {server}", tool="full")) as rep:
+                        entry = run_one(fault, server, True, certs_dir(), Path(work) / f"{fault.name}-{server}")
+                        rep.note = "met" if entry["met"] else "not met"
+                    entries.append(entry)
+        self.results["resilience"] = entries
+
+    def run(self) -> dict:
+        expected = self.expected()
+        planned = expected["planned_s"]
+        with Reporter(console, planned, self.costs) as rep:
+            self.rep = rep
+            self.calibrate()
+            if self.s.adaptive:
+                self.run_adaptive(self.s.budget - expected["faults_s"])
+            else:
+                for v in self.visits():
+                    self.visit(v)
+            if self.s.resilience:
+                self.run_faults()
+            took = rep.elapsed
+        self.results["plan"] = {
+            "name": self.s.plan_name, "topologies": [t.name for t in self.topologies],
+            "scenarios": [sc.name for sc in self.scenarios], "max_rounds": self.max_rounds,
+            "budget_s": self.s.budget if self.s.adaptive else None,
+            "looks": sorted(self.alphas), "alpha": sequential.ALPHA if self.s.adaptive else None,
+            "method": sequential.METHOD if self.s.adaptive else None,
+            "threshold": sequential.THRESHOLD if self.s.adaptive else None,
+            "expected_s": round(planned, 1), "worst_s": round(expected["worst_s"], 1), "costs": self.costs.document(),
+        }  # fmt: skip
+        self.results["timing"] = {
+            "planned_s": round(planned, 1), "took_s": round(took, 1), "reason": self.stop_reason,
+            "overheads": plan.overheads(rep.seen),
+        }  # fmt: skip
         self.results["manifest"]["commands"] = [" ".join(["make", "loadtest", *sys.argv[1:]]), *self.commands]
+        off = plan.ending(took, planned, self.stop_reason)
+        console.print(off or f"took {plan.clock(took)}, planned {plan.clock(planned)}"
+                      + (f" ({self.stop_reason})" if self.stop_reason else ""))  # fmt: skip
         return self.results
 
 
@@ -290,17 +548,19 @@ def _upstream(topology: Topology) -> str | None:
     return declared or "tcp"
 
 
-def _resilience() -> list[dict]:
-    """The fault runs (loadtest/resilience), long versions, on fresh copies of the bundle."""
-    with tempfile.TemporaryDirectory() as work:
-        return run_all(True, certs_dir(), Path(work), progress=lambda m: console.print(m))
-
-
 def _point_latest(reports: Path, run_id: str) -> None:
     latest = reports / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()
     latest.symlink_to(run_id)
+
+
+def previous_costs(reports: Path) -> Costs:
+    """The step overheads the last run on this machine measured (reports/latest), else the defaults."""
+    try:
+        return Costs.from_results(load(reports / "latest" / "results.json"))
+    except (OSError, ValueError):
+        return Costs()
 
 
 def build_images() -> None:
@@ -333,10 +593,12 @@ def main() -> int:
         raise SystemExit("loadtest: LOCUSTFILE is for a user app: give APP_DIR too")
     if app is not None:
         console.print(f"app: {app.name} ({app.commit or 'not a git checkout'}), scenario from {app.source.kind}")
+    (run_dir / "raw").mkdir(parents=True)
+    matrix = Matrix(s, run_dir, app, previous_costs(reports))
+    for line in matrix.describe_plan():
+        console.print(line, highlight=False)
     console.print("building images (cached when unchanged)")
     build_images()
-    (run_dir / "raw").mkdir(parents=True)
-    matrix = Matrix(s, run_dir, app)
     if matrix.plan.shared:
         console.print("[yellow]not enough CPUs to separate generator and system under test: runs will be flagged")
     try:

@@ -34,3 +34,16 @@ def plan(work: list[tuple[T, list[S]]], rounds: int, fractions: list[float] | No
         for topology, scenarios in work
         if scenarios
     ]
+
+
+def round_visits(work: list[tuple[T, list[S]]], r: int, needed: set[tuple[T, S]] | None = None,
+                 fractions: list[float] | None = None, rounds: int = 1) -> list[Visit[T, S]]:  # fmt: skip
+    """One round of the adaptive plan: each topology with the scenarios some still-open
+    comparison needs it for (``needed``: (topology, scenario) pairs; None: all of them), in the
+    given order. The first round verifies and carries the fixed-rate runs."""
+    out = []
+    for topology, scenarios in work:
+        mine = tuple(s for s in scenarios if needed is None or (topology, s) in needed)
+        if mine:
+            out.append(Visit(r, topology, mine, r == 1, fractions_for_round(fractions or [], rounds, r)))
+    return out

@@ -1,11 +1,49 @@
-"""The load-test knobs, from the environment (`make loadtest QUICK=1 TOPOLOGIES=...`)."""
+"""The load-test knobs, from the environment (`make loadtest QUICK=1 TOPOLOGIES=...`).
 
+Three plans: the default (the questions users come with, adaptive rounds within BUDGET,
+DEFAULT_PLAN below), FULL=1 (every topology and scenario, REPEAT fixed rounds: the whole matrix)
+and QUICK=1 (a smoke matrix, figures indicative only). Faults run only with RESILIENCE=1
+(or `make resilience`).
+"""
+
+import re
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Words = Annotated[list[str] | None, NoDecode]  # TOPOLOGIES="a b" or "a,b", not JSON
+
+# The default plan: the topologies that answer the questions (loadtest/report/questions.py):
+# Gunicorn vs uvicorn --workers behind Nginx, the Nginx tax (unix socket and TCP), unix vs TCP,
+# -k asgi vs UvicornWorker, Granian vs Gunicorn; the JSON endpoint and one store-backed scenario
+# (SQLite reads); wrk capacity every round, Locust (capacity on the reference, one fixed-rate
+# point) in the first round only.
+DEFAULT_TOPOLOGIES = [
+    "nginx-gunicorn", "nginx-uvicorn", "gunicorn", "nginx-gunicorn-unix", "nginx-gunicorn-asgi", "nginx-granian",
+]  # fmt: skip
+DEFAULT_PLAN = {
+    "topologies": DEFAULT_TOPOLOGIES, "scenarios": ["api-json", "api-read"], "duration": 8, "wrk_duration": 8,
+    "warmup": 2, "repeat": 10, "fractions": [0.5], "locust_rounds": 1, "calibration_s": 3, "idle_s": 3,
+}  # fmt: skip
+DEFAULT_BUDGET_S = 30 * 60
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
+
+
+def parse_duration(text: str | int | float) -> int:
+    """Seconds from "90s", "30m", "1h", "1h30m", "1h30m15s" or a plain number of seconds."""
+    if isinstance(text, int | float):
+        seconds = int(text)
+    else:
+        match = _DURATION.match(text.strip().lower())
+        if not text.strip() or not match or not any(match.groups()):
+            raise ValueError(f"BUDGET={text!r}: give a duration such as 90s, 30m, 1h or 1h30m")
+        h, m, sec = (int(g) if g else 0 for g in match.groups())
+        seconds = 3600 * h + 60 * m + sec
+    if seconds <= 0:
+        raise ValueError(f"BUDGET={text!r}: must be more than 0 s")
+    return seconds
+
 
 # QUICK=1: a smoke matrix (every topology, JSON + static, no fixed-rate runs) in about 5 minutes on 2 cores.
 QUICK_DEFAULTS = {
@@ -16,8 +54,13 @@ QUICK_DEFAULTS = {
 
 class LoadtestSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
+    _given: frozenset[str] = PrivateAttr(default=frozenset())  # the knobs set explicitly, before a plan's defaults
 
     quick: bool = False
+    full: bool = Field(default=False, description="the whole matrix: every topology and scenario, REPEAT fixed rounds")
+    budget: Annotated[int, NoDecode] = Field(
+        default=DEFAULT_BUDGET_S, description="the default plan's time budget, e.g. 90s, 30m, 1h30m (seconds)"
+    )
     topologies: Words = None
     scenarios: Words = None
     users: int = Field(default=64, ge=1, le=5000)
@@ -38,7 +81,7 @@ class LoadtestSettings(BaseSettings):
     workers: int | None = Field(default=None, ge=1, le=256, description="app workers (default: cpus)")
     locust_workers: int | None = Field(default=None, ge=1, le=256)
     reports_dir: str = "reports"
-    resilience: bool | None = Field(default=None, description="fault runs too (default: on, off with QUICK)")
+    resilience: bool = Field(default=False, description="the fault runs too (make resilience runs them alone)")
     loadtest_project: str = Field(default="apibundle-loadtest", pattern=r"^[a-z0-9][a-z0-9_-]*$")
     # A user's own app instead of the demo (runner/app.py): its project folder, and where its
     # scenario comes from (LOCUSTFILE, else APP_DIR/loadtest.toml|yaml, else its OpenAPI document).
@@ -54,6 +97,11 @@ class LoadtestSettings(BaseSettings):
         default=None, pattern=r"^/\S*$", description="the app's OpenAPI document (default API_PREFIX/openapi.json)"
     )
 
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _budget(cls, value):
+        return parse_duration(value)
+
     @field_validator("topologies", "scenarios", "fractions", mode="before")
     @classmethod
     def _split(cls, value):
@@ -68,10 +116,26 @@ class LoadtestSettings(BaseSettings):
             raise ValueError("fractions must be in (0, 1.5]")
         return value
 
+    def given(self, knob: str) -> bool:
+        """Whether ``knob`` was set (environment or argument), not filled in by a plan."""
+        return knob in self._given
+
+    @property
+    def adaptive(self) -> bool:
+        """The default plan: rounds continue only for the comparisons still undecided."""
+        return not (self.quick or self.full)
+
+    @property
+    def plan_name(self) -> str:
+        return "quick" if self.quick else "full" if self.full else "default"
+
     def model_post_init(self, _context) -> None:
-        if self.quick:
-            for key, value in QUICK_DEFAULTS.items():
-                if key == "scenarios" and self.app_dir:  # a user app has its own (runner/app.py)
-                    continue
-                if key not in self.model_fields_set:
-                    setattr(self, key, value)
+        if self.quick and self.full:
+            raise ValueError("QUICK=1 and FULL=1 exclude each other")
+        self._given = frozenset(self.model_fields_set)
+        defaults = QUICK_DEFAULTS if self.quick else {} if self.full else DEFAULT_PLAN
+        for key, value in defaults.items():
+            if key == "scenarios" and self.app_dir:  # a user app has its own (runner/app.py)
+                continue
+            if key not in self.model_fields_set:
+                setattr(self, key, list(value) if isinstance(value, list) else value)

@@ -87,7 +87,7 @@ def test_markdown_tables(md):
 def test_quick_report_says_indicative(tmp_path, quick_results):
     report = build(write_run_dir(tmp_path / "quick", quick_results), with_charts=False)
     html = render_html(report)
-    assert "Every comparison is indicative" in html
+    assert "Every figure is indicative" in html
     assert '<span class="badge indicative">indicative</span>' in html
     assert "no measurable difference" not in html.split('id="summary"')[0]
 

@@ -22,7 +22,11 @@ TIMEOUT_S = 10  # a request slower than this counts as a "timeout" error (wrk's 
 ASSET = re.compile(r'(?:href|src)="(/assets/[^"]+)"')  # as loadtest/scenarios/static.py finds them
 
 # Per scenario: the paths wrk rotates over. Scenarios not listed here are Locust's only.
-PATHS: dict[str, tuple[str, ...]] = {"api-json": ("/api/work/json",)}
+# api-read: a list page, then three item reads (ReadUser's 1:3 weights; items seeded by the verifier).
+PATHS: dict[str, tuple[str, ...]] = {
+    "api-json": ("/api/work/json",),
+    "api-read": ("/api/items?limit=20", "/api/items/1", "/api/items/2", "/api/items/3"),
+}
 
 
 def static_paths(index_html: str) -> tuple[str, ...]:

@@ -261,6 +261,36 @@ def build_results(quick: bool = False) -> dict:
     }
 
 
+# The default plan (adaptive rounds): two of its comparisons, CPU µs per request per round.
+# The proxy tax is decided at the first look (round 2): 480 vs 220 µs, B (direct) cheaper;
+# Gunicorn vs uvicorn --workers stays open (±4% noise) through its 2 planned looks.
+SEQUENTIAL = [
+    ("nginx", "Do I need Nginx? (proxy tax over TCP: replicas, remote app)", "nginx-gunicorn", "gunicorn",
+     [480.0, 482.0, 478.0], [220.0, 221.0, 219.0]),
+    ("gunicorn", "Do I need Gunicorn? (behind Nginx)", "nginx-gunicorn", "nginx-uvicorn",
+     [480.0, 500.0, 470.0], [490.0, 470.0, 495.0]),
+]  # fmt: skip
+
+
+def build_default_results() -> dict:
+    """The sample run as the default plan's: ``sequential``, ``plan`` and ``timing`` filled in."""
+    from loadtest.report import sequential as seq
+
+    results = build_results()
+    alphas = seq.look_alphas(3)
+    entries = []
+    for key, question, a, b, values_a, values_b in SEQUENTIAL:
+        c = seq.run_stream(seq.Comparison(key, question, a, b, "api-json", alphas), values_a, values_b)
+        c.stop(seq.STOP_BUDGET)
+        entries.append(c.document())
+    results["sequential"] = entries
+    results["manifest"]["settings"] |= {"plan": "default", "adaptive": True, "budget_s": 1800, "resilience": False}
+    results["plan"] = {"name": "default", "topologies": list(TOPOLOGIES), "scenarios": ["api-json"],
+                       "max_rounds": 3, "expected_s": 1500.0, "budget_s": 1800, "looks": [2, 3]}  # fmt: skip
+    results["timing"] = {"planned_s": 1500.0, "took_s": 1380.0, "reason": "round 4 would not fit in the budget"}
+    return results
+
+
 # A user's app (APP_DIR): the sample's api-json runs stand as its "app" scenario.
 APP = {
     "name": "notes-api",

@@ -1,0 +1,72 @@
+"""`make resilience`: the fault runs alone, with the load test's plan line and progress.
+
+The same runs as ``python -m loadtest.resilience`` (every fault against Gunicorn and direct
+Uvicorn; SHORT=1: the CI-length versions; SWARM=1 adds the Swarm updates), with the expected
+duration printed first, a progress bar weighted by seconds on a terminal and one line per fault
+run in a log, and at the end how long it took against the plan."""
+
+import json
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
+from loadtest.resilience.faults import FAULTS
+from loadtest.resilience.matrix import TOPOLOGIES, run_one
+from loadtest.results import manifest
+from loadtest.results.paths import certs_dir, reports_dir
+from loadtest.results.schema import new_document
+from loadtest.runner import plan
+from loadtest.runner.__main__ import previous_costs
+from loadtest.runner.plan import Step
+from loadtest.runner.progress import Reporter
+
+console = Console(stderr=True)
+YES = {"1", "true", "yes"}
+
+
+def main() -> int:
+    full_length = os.environ.get("SHORT", "") not in YES
+    reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = reports / run_id
+    run_dir.mkdir(parents=True)
+    costs = previous_costs(reports)
+    runs = [(f, server) for f in FAULTS for server in TOPOLOGIES]
+    steps = {key: Step(plan.FAULT, f"resilience: {key[0].name} on {key[1]}", tool="full" if full_length else "short")
+             for key in runs}  # fmt: skip
+    planned = plan.estimate(steps.values(), costs)
+    console.print(f"plan: {len(runs)} fault runs ({'full' if full_length else 'short'} length), "
+                  f"expected duration {plan.clock(planned)}", highlight=False)  # fmt: skip
+    entries: list[dict] = []
+    with Reporter(console, planned, costs) as rep, tempfile.TemporaryDirectory() as work:
+        for fault, server in runs:
+            with rep.step(steps[(fault, server)]) as r:
+                entry = run_one(fault, server, full_length, certs_dir(), Path(work) / f"{fault.name}-{server}")
+                r.note = "met" if entry["met"] else "not met"
+            entries.append(entry)
+        took = rep.elapsed
+    if os.environ.get("SWARM", "") in YES:  # + the Swarm updates (loadtest/resilience/swarm.py), not in the plan
+        from loadtest.resilience import swarm
+
+        tag = os.environ.get("BUNDLE_TAG") or "latest"
+        for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
+            entries += swarm.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
+    doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
+    doc["resilience"] = entries
+    doc["timing"] = {"planned_s": round(planned, 1), "took_s": round(took, 1), "overheads": plan.overheads(rep.seen)}
+    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
+    console.print(plan.ending(took, planned) or f"took {plan.clock(took)}, planned {plan.clock(planned)}")
+    from loadtest.report import write_report
+
+    print(write_report(run_dir)["html"])
+    gunicorn = [e for e in entries if e["topology"] == "gunicorn" or e["topology"].startswith("swarm")]
+    return 0 if all(e["met"] for e in gunicorn) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
