@@ -167,7 +167,7 @@ def test_the_app_sits_only_on_the_internal_network(prod):
 
 def test_the_app_trusts_forwarded_headers_from_the_proxy_network_only(prod):
     # The value Gunicorn is configured with (servers/gunicorn.conf.py, evaluated in the container).
-    script = "import runpy; print(runpy.run_path('/srv/backend/servers/gunicorn.conf.py')['forwarded_allow_ips'])"
+    script = "import runpy; print(runpy.run_path('/srv/bundle/servers/gunicorn.conf.py')['forwarded_allow_ips'])"
     trusted = exec_in(prod, "app", "python3", "-c", script).strip()
     assert "*" not in trusted
     trusted_nets = {ipaddress.ip_network(n) for n in trusted.split(",")}

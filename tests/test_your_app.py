@@ -10,6 +10,7 @@ package named `app` like the demo's, so any leftover import of the demo fails lo
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -139,3 +140,32 @@ def test_a_gunicorn_reload_under_load_fails_no_request(notes):
             t.join()
     assert len(done) - before > 100, len(done)  # real load through the reloads
     assert failures == []
+
+
+def test_a_short_load_test_measures_its_own_endpoints(certs, tmp_path):
+    """`make loadtest APP_DIR=examples/notes-api QUICK=1`, shortened: its requests come from its
+    OpenAPI document (GET / and GET /notes: the operations with no required parameter), are
+    verified through each topology, and the report names the app and lists them."""
+    reports = tmp_path / "reports"
+    env = {
+        **os.environ, **wheels_image(EXAMPLE),
+        "APP_DIR": str(EXAMPLE), "APP_IMAGE": "apibundle/app-notes-api", "QUICK": "1",
+        "TOPOLOGIES": "uvicorn nginx-gunicorn", "USERS": "8", "DURATION": "3", "WARMUP": "1", "REPEAT": "1",
+        "FRACTIONS": "0.5", "WRK_DURATION": "2", "CALIBRATION_S": "2", "IDLE_S": "1", "RESILIENCE": "0",
+        "REPORTS_DIR": str(reports), "LOADTEST_PROJECT": f"apibundle-test-lt-notes-{uuid.uuid4().hex[:6]}",
+        "CERTS_DIR": str(certs / "live"),
+    }  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "loadtest.runner"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = json.loads((reports / "latest" / "results.json").read_text())
+    assert results["app"]["name"] == "notes-api"
+    requests = {(r["method"], r["path"]) for r in results["app"]["requests"]}
+    assert requests == {("GET", "/api/"), ("GET", "/api/notes")}
+    assert all(v["ok"] for v in results["verification"].values()), results["verification"]
+    measured = [r for r in results["runs"] if r["scenario"] == "app" and r["mode"] == "capacity"]
+    assert {r["topology"] for r in measured} == {"uvicorn", "nginx-gunicorn"}
+    assert all(r["failures"] == 0 for r in measured), [r["errors"] for r in measured]
+    report = (reports / "latest" / "report.md").read_text()
+    assert "notes-api" in report and "/api/notes" in report

@@ -21,6 +21,7 @@ from app.api import faults, router, work
 from app.cors import Cors
 from app.services.items import ItemNotFound
 from app.settings import Settings, get_settings
+from app.store import migrate
 from app.store.connect import open_store
 from app.store.idempotency import BadIdempotencyKey, IdempotencyKeyReused
 from app.store.items import ItemRepository, StoreUnavailable
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The schema is the prestart's job (app/store/migrate.py); a worker only refuses a stale one.
+        await asyncio.to_thread(migrate.check, settings, migrate.CONNECT_PATIENCE_S)
         store = await open_store(settings)  # opened in the worker, after any fork
         app.state.items = store.items
         if AppSettings().metrics:  # the bundle's server layer collects metrics (APP_METRICS): ours too

@@ -42,7 +42,7 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
     if broken:
         lines += ["USER root",
                   "RUN printf 'import sys\\nprint(\"unhealthy: broken on purpose\")\\nsys.exit(1)\\n'"
-                  " > /srv/backend/servers/healthcheck.py",
+                  " > /srv/bundle/servers/healthcheck.py",
                   "USER app:app"]  # fmt: skip
     cmd = [os.environ.get("DOCKER", "docker"), "build", "-q", "-t", image, "-"]
     out = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=300)

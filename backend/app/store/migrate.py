@@ -11,8 +11,9 @@ the record that it was applied:
   it reads and applies, so runners on several hosts (or a retried one-shot service) queue up
   behind each other instead of racing.
 
-Workers never migrate. The launcher (``python -m servers``) migrates SQLite itself by default, or
-only checks the schema is current (``APP_MIGRATE_ON_START``, see app/settings.py).
+Workers never migrate: this is the demo's APP_PRESTART (backend/.env), which the bundle runs once
+before any worker starts (compose's ``migrate`` service, or the launcher with
+SERVER_RUN_PRESTART). Each worker checks at start that the schema is current (app/main.py).
 """
 
 import re

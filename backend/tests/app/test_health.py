@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 
 def test_health_names_server_and_worker(client):
     body = client.get("/api/health").json()
@@ -13,15 +15,26 @@ def test_ready_checks_the_store(client):
     assert client.get("/api/health/ready").json() == {"status": "ok", "store": "ok"}
 
 
-def test_ready_is_503_when_the_store_is_broken(settings):
+def test_ready_is_503_when_the_store_is_broken(client):
+    import sqlite3
+
+    async def broken():
+        raise sqlite3.OperationalError("disk I/O error")
+
+    client.demo.state.items.ping = broken  # the store fails under a running app
+    r = client.get("/api/health/ready")
+    assert r.status_code == 503 and r.json() == {"status": "unavailable", "store": "OperationalError"}
+
+
+def test_a_worker_refuses_a_schema_the_prestart_did_not_bring_up(settings):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
+    from app.store.migrate import MigrationError
 
-    settings.database_path.unlink()  # schema gone: the first query fails
-    with TestClient(create_app(settings)) as c:
-        r = c.get("/api/health/ready")
-    assert r.status_code == 503 and r.json()["status"] == "unavailable"
+    settings.database_path.unlink()  # no schema: APP_PRESTART did not run
+    with pytest.raises(MigrationError, match="is at version 0"), TestClient(create_app(settings)):
+        pass
 
 
 def test_openapi_and_docs_live_under_api(client):
