@@ -1,5 +1,6 @@
-"""The prod image carries only production code: the comparison servers (Granian) are in the
-`compare` target (apibundle/backend-compare), which the load test's topologies use."""
+"""The runtime image carries only production code: the comparison servers (Granian) and the bare
+ASGI ceiling (servers.compare) are in the `runtime-compare` target (apibundle/runtime-compare),
+which the load test's comparison images are built on."""
 
 import os
 import subprocess
@@ -13,17 +14,18 @@ pytestmark = pytest.mark.containers
 ROOT = Path(__file__).resolve().parent.parent
 FIND = (
     "import importlib.util as u, json;"
-    " print(json.dumps({m: u.find_spec(m) is not None for m in ('granian', 'gunicorn', 'uvicorn', 'uvicorn_worker')}))"
+    " print(json.dumps({m: u.find_spec(m) is not None"
+    " for m in ('granian', 'gunicorn', 'uvicorn', 'uvicorn_worker', 'servers.compare')}))"
 )
 
 
 def build(target: str) -> str:
-    """The backend image of `target`, built as Makefile's `images` does (docker build, base image
-    and pip index from scripts/images.sh's exports when set)."""
-    tag = f"apibundle/backend-test-{target}:{uuid.uuid4().hex[:6]}"
+    """The runtime image of `target`, built as scripts/images.sh does (docker build, base image
+    and pip index from its exports when set)."""
+    tag = f"apibundle/runtime-test-{target}:{uuid.uuid4().hex[:6]}"
     args = [f"--build-arg={k}={os.environ[k]}" for k in ("PYTHON_IMAGE", "PIP_NO_INDEX") if os.environ.get(k)]
     subprocess.run(
-        ["docker", "build", "--quiet", "--target", target, "--tag", tag, *args, str(ROOT / "backend")],
+        ["docker", "build", "--quiet", "--target", target, "--tag", tag, *args, str(ROOT / "backend" / "servers")],
         env={**os.environ, "DOCKER_BUILDKIT": "0"},
         check=True,
         capture_output=True,
@@ -35,7 +37,7 @@ def build(target: str) -> str:
 @pytest.fixture(scope="module")
 def modules():
     found = {}
-    for target in ("prod", "compare"):
+    for target in ("runtime", "runtime-compare"):
         tag = build(target)
         try:
             out = subprocess.run(
@@ -52,16 +54,17 @@ def modules():
 
 
 def test_prod_image_has_no_comparison_servers(modules):
-    assert modules["prod"].strip() == (
-        '{"granian": false, "gunicorn": true, "uvicorn": true, "uvicorn_worker": true}'
-    ), modules["prod"]
+    assert modules["runtime"].strip() == (
+        '{"granian": false, "gunicorn": true, "uvicorn": true, "uvicorn_worker": true, "servers.compare": false}'
+    ), modules["runtime"]
 
 
 def test_compare_image_adds_granian(modules):
-    assert '"granian": true' in modules["compare"] and '"gunicorn": true' in modules["compare"]
+    compare = modules["runtime-compare"]
+    assert '"granian": true' in compare and '"gunicorn": true' in compare and '"servers.compare": true' in compare
 
 
-def test_prod_is_the_default_target():
-    lines = (ROOT / "backend/Dockerfile").read_text().splitlines()
+def test_runtime_is_the_default_target():
+    lines = (ROOT / "backend/servers/Dockerfile").read_text().splitlines()
     stages = [line.split()[-1] for line in lines if line.startswith("FROM ") and " AS " in line]
-    assert stages[-1] == "prod", stages  # `docker build backend/` without --target gives prod
+    assert stages[-1] == "runtime", stages  # `docker build backend/servers` without --target gives it

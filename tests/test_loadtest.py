@@ -1,5 +1,6 @@
 """The comparison harness end to end, shortened: the reference topology (Nginx -> Gunicorn) and
-direct Uvicorn, real Locust in the compose network, results.json and a report from them."""
+direct Uvicorn, real Locust in the compose network, results.json and a report from them. FULL=1:
+the fixed matrix of interleaved rounds (the default adaptive plan: tests/test_loadtest_plan.py)."""
 
 import json
 import os
@@ -23,6 +24,7 @@ def run_dir(tmp_path_factory, certs):
     reports = tmp_path_factory.mktemp("reports")
     env = {
         **os.environ,
+        "FULL": "1",
         "TOPOLOGIES": f"uvicorn {REFERENCE}",  # the reference is measured first all the same
         "SCENARIOS": "api-json",
         "USERS": "16",

@@ -3,13 +3,13 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from app.database_url import PostgresUrl
 from app.settings import Settings
 from app.store.items import ItemRepository
 from app.store.postgres.items import PostgresItemRepository
 from app.store.postgres.pool import open_pool
 from app.store.sqlite.database import Database
 from app.store.sqlite.items import SqliteItemRepository
-from app.store.url import PostgresUrl
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import psycopg
 
+from app.database_url import DatabaseUrl, PostgresUrl
 from app.settings import Settings, settings_or_exit
 from app.store.postgres.pool import conninfo
-from app.store.url import DatabaseUrl, PostgresUrl
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")

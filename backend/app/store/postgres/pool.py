@@ -13,8 +13,8 @@ from weakref import WeakKeyDictionary
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from app.database_url import PostgresUrl
 from app.settings import Settings
-from app.store.url import PostgresUrl
 
 
 def conninfo(settings: Settings, target: PostgresUrl) -> str:

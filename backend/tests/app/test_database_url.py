@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from app.database_url import PostgresUrl, SqliteUrl, parse
 from app.settings import Settings
-from app.store.url import PostgresUrl, SqliteUrl, parse
 
 
 @pytest.mark.parametrize(

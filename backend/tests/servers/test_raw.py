@@ -1,6 +1,6 @@
 from fastapi.testclient import TestClient
 
-from app.raw import create_app
+from servers.compare.raw import create_app
 
 
 def test_raw_app_serves_the_same_json_and_health():

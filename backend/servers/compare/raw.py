@@ -6,8 +6,7 @@ what the framework costs. It answers only what the harness needs: health, readin
 
 import json
 
-from starlette.types import Receive, Scope, Send
-
+from servers.middleware.types import Receive, Scope, Send
 from servers.runtime import server_info
 
 _JSON = [(b"content-type", b"application/json")]
