@@ -162,9 +162,18 @@ STORES = {
 }
 
 
+def store_env(store: str, root: Path) -> dict[str, str]:
+    """The compose variables that put the demo on ``store``: its env file over backend/.env."""
+    env_file = STORES[store][1]
+    return {"APP_ENV_FILE": str(root / env_file)} if env_file else {}
+
+
 def compose_variables(root: Path, file: str = "docker-compose.yml") -> set[str]:
-    """The variables a compose file interpolates (the rest of a stack's variables are the app's)."""
-    return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", (root / file).read_text()))
+    """The variables a compose file interpolates or passes through (``NAME:`` with no value); the
+    rest of a stack's variables are the app's own."""
+    text = (root / file).read_text()
+    passed = re.findall(r"^\s+([A-Z][A-Z0-9_]*):\s*$", text, re.M)
+    return set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", text)) | set(passed)
 
 
 class Bundle(Stack, Edge):

@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from loadtest.stack import STORES
+from loadtest.stack import STORES, store_env
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.containers
@@ -36,7 +36,7 @@ def env(store, certs, tmp_path_factory) -> dict:
                    check=True, capture_output=True)  # fmt: skip
     return {**os.environ, "APP_UPSTREAM": "tcp", "APP_REPLICAS": "2", "CERTS_DIR": str(certs / "live"),
             "HTTP_PORT": "28080", "HTTPS_PORT": "28443", "POSTGRES_PASSWORD_FILE": str(secrets / "postgres_password"),
-            **STORES[store][1]}  # fmt: skip
+            **store_env(store, ROOT)}  # fmt: skip
 
 
 def _profiles(store: str) -> list[str]:

@@ -2,7 +2,8 @@
 per worker, after the fork).
 
 It loads the app (servers/loading.py) and wraps it in what the bundle gives every app, outermost
-first: forwarded headers over the unix socket, the liveness probe, root_path under API_PREFIX,
+first: forwarded headers over the unix socket, ``Connection: close`` while the worker drains, the
+liveness probe, root_path under API_PREFIX,
 request metrics, request ids, the JSON access log. Each but the first two can be switched off
 (servers/settings.py, AppSettings).
 """
@@ -12,6 +13,7 @@ import sys
 from servers import logging as bundle_logging
 from servers.loading import LoadError, load, project_dir
 from servers.middleware.access_log import AccessLogMiddleware
+from servers.middleware.drain import CloseWhileDraining
 from servers.middleware.liveness import Liveness
 from servers.middleware.request_id import RequestIdMiddleware
 from servers.middleware.root_path import RootPath
@@ -31,7 +33,7 @@ def wrap(app, settings: AppSettings, unix_socket: bool = False):
         worker_started()
     if settings.root_path:
         app = RootPath(app, settings.root_path)
-    app = Liveness(app)
+    app = CloseWhileDraining(Liveness(app))
     return UnixPeerProxyHeaders(app) if unix_socket else app
 
 

@@ -8,19 +8,28 @@ failures on connections it had cached, but not on a fresh one when the upstream 
 server, so 2 of 5 reloads under load lost a request (tests/test_resilience.py).
 
 DrainingServer stops listening first, lets the event loop run for DRAIN_S so requests already
-on accepted connections start (they then finish with ``Connection: close``), and only then runs
-Uvicorn's own shutdown. Direct ``uvicorn --workers`` is left stock: it is the comparison.
+on accepted connections start (they then finish with ``Connection: close``), keeps its idle
+keep-alive connections open for up to IDLE_LINGER_S more, answering what arrives on them with
+``Connection: close`` (servers/middleware/drain.py): Nginx reuses its most recently used
+connection first, so under load the ones it may be writing on now are answered and closed by
+the server after the response, never under a request. Only then does it run Uvicorn's own
+shutdown, which closes what is still idle. Direct ``uvicorn --workers`` is left stock: it is
+the comparison.
 """
 
 import asyncio
 import socket
 import sys
+import time
 
 from gunicorn.arbiter import Arbiter
 from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
+from servers.middleware import drain
+
 DRAIN_S = 0.1  # many event-loop turns; far below any client or proxy timeout
+IDLE_LINGER_S = 2.0  # well inside graceful_timeout (25 s); Nginx keeps idle upstream ones 60 s
 
 
 class DrainingServer(Server):
@@ -29,7 +38,11 @@ class DrainingServer(Server):
             server.close()  # closing twice (again in super().shutdown) is a no-op
         for sock in sockets or []:
             sock.close()
+        drain.state.draining = True
         await asyncio.sleep(DRAIN_S)
+        deadline = time.monotonic() + IDLE_LINGER_S
+        while self.server_state.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         await super().shutdown(sockets)
 
 

@@ -27,6 +27,7 @@ def stack_for(
         "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
         "APP_CPUS": "1",  # two workers on one CPU each side: the same budget for both topologies
         "WEB_CONCURRENCY": "2",
+        "APP_WORKLOADS": "true",  # the demo's /api/work/* (graceful-stop holds requests on /api/work/io)
         **fault.env(full_length),
     }
     return Bundle(

@@ -21,7 +21,7 @@ from loadtest.resilience import integrity
 from loadtest.resilience.load import LoadDriver
 from loadtest.resilience.outcome import summarize
 from loadtest.results.paths import ROOT, certs_dir, reports_dir
-from loadtest.stack import STORES, free_port
+from loadtest.stack import STORES, free_port, store_env
 from loadtest.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 
 TOPOLOGY = "swarm"
@@ -68,7 +68,7 @@ def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env)
     secrets = workdir / "secrets"
     subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
                    check=True, capture_output=True)  # fmt: skip
-    store_profiles, store_env = STORES[store]
+    store_profiles = STORES[store][0]
     return SwarmStack(
         name=name or f"apibundle-swarm-{uuid.uuid4().hex[:6]}",
         certs=certs,
@@ -83,7 +83,7 @@ def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env)
             "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
             "APP_CPUS": "1",
             "WEB_CONCURRENCY": "2",
-            **store_env,
+            **store_env(store, ROOT),
             **env,
         },  # fmt: skip
         workdir=workdir,

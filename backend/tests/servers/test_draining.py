@@ -68,3 +68,45 @@ def test_worker_is_the_pinned_uvicorn_worker_but_for_its_server():
     )
     assert inspect.getsource(DrainingUvicornWorker._serve) == ours, upstream
     assert DrainingUvicornWorker.__mro__[1] is UvicornWorker
+
+
+async def answer_on_an_idle_connection_after_shutdown_began(server_class: type[Server]) -> bytes:
+    """A keep-alive connection that served one request and sits idle as shutdown begins; the next
+    request on it comes 0.3 s later (Nginx reusing its cached upstream connection)."""
+    from servers.middleware import drain  # noqa: PLC0415
+
+    drain.state.draining = False
+    sock = socket.create_server(("127.0.0.1", 0))
+    config = Config(app=drain.CloseWhileDraining(app), lifespan="off", log_level="warning")
+    config.load()
+    server = server_class(config)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup(sockets=[sock])
+    reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+    writer.write(REQUEST)
+    first = await reader.readuntil(b"ok")
+    assert first.startswith(b"HTTP/1.1 200") and b"connection: close" not in first.lower()
+    shutdown = asyncio.create_task(server.shutdown(sockets=[sock]))
+    await asyncio.sleep(0.3)
+    try:
+        writer.write(REQUEST)
+        answer = await asyncio.wait_for(reader.read(), 5)
+    except ConnectionError:
+        answer = b"<reset>"
+    finally:
+        writer.close()
+        await shutdown
+        drain.state.draining = False
+    return answer
+
+
+def test_a_draining_worker_answers_on_its_idle_keepalive_connections_and_closes_them():
+    answer = asyncio.run(answer_on_an_idle_connection_after_shutdown_began(DrainingServer))
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"\r\n\r\nok"), answer
+    assert b"connection: close" in answer.lower()  # and the stream ended: the server closed it
+
+
+def test_stock_uvicorn_closes_them_under_the_next_request():
+    """Why the linger exists: the request meets a closed connection (a 502 for a POST via Nginx)."""
+    answer = asyncio.run(answer_on_an_idle_connection_after_shutdown_began(Server))
+    assert not answer.startswith(b"HTTP/1.1 200"), answer
