@@ -53,7 +53,8 @@ def swarm():
 @pytest.fixture(scope="module")
 def stack(swarm, certs):
     store = _store()
-    s = updates.new_stack(certs, store, os.environ.get("BUNDLE_TAG", "latest"))
+    # The demo's load-test workloads on: the Locust services' default scenario is its JSON endpoint.
+    s = updates.new_stack(certs, store, os.environ.get("BUNDLE_TAG", "latest"), app_env={"APP_WORKLOADS": "true"})
     build_images(s.profiles, generator=True)
     labelled = store == "postgres" and label_postgres_node()
     try:

@@ -58,9 +58,12 @@ def remove_derived_images() -> None:
         subprocess.run([os.environ.get("DOCKER", "docker"), "rmi", DERIVED.pop()], capture_output=True)
 
 
-def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env) -> SwarmStack:
+def new_stack(
+    certs: Path, store: str, tag: str, name: str | None = None, app_env: dict[str, str] | None = None, **env
+) -> SwarmStack:
     """A stack of its own: free ports, its own reports folder and Postgres password, the load
-    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.stack.STORES)."""
+    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.stack.STORES); ``app_env``
+    the demo's own settings on top (its env file, APP_ENV_FILE)."""
     workdir = Path(tempfile.mkdtemp(prefix="apibundle-swarm-"))
     reports = workdir / "reports"
     reports.mkdir()
@@ -69,6 +72,12 @@ def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env)
     subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
                    check=True, capture_output=True)  # fmt: skip
     store_profiles = STORES[store][0]
+    compose_env = store_env(store, ROOT)
+    if app_env:
+        app_env_file = workdir / "app.env"
+        base = Path(compose_env["APP_ENV_FILE"]).read_text() if compose_env else ""
+        app_env_file.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
+        compose_env = {"APP_ENV_FILE": str(app_env_file)}
     return SwarmStack(
         name=name or f"apibundle-swarm-{uuid.uuid4().hex[:6]}",
         certs=certs,
@@ -83,7 +92,7 @@ def new_stack(certs: Path, store: str, tag: str, name: str | None = None, **env)
             "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
             "APP_CPUS": "1",
             "WEB_CONCURRENCY": "2",
-            **store_env(store, ROOT),
+            **compose_env,
             **env,
         },  # fmt: skip
         workdir=workdir,
