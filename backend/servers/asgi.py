@@ -3,9 +3,8 @@ per worker, after the fork).
 
 It loads the app (servers/loading.py) and wraps it in what the bundle gives every app, outermost
 first: forwarded headers over the unix socket, ``Connection: close`` while the worker drains, the
-liveness probe, root_path under API_PREFIX,
-request metrics, request ids, the JSON access log. Each but the first two can be switched off
-(servers/settings.py, AppSettings).
+liveness probe, root_path under API_PREFIX, request metrics, request ids, the JSON access log.
+The last four follow AppSettings (servers/settings.py); the first three are always there.
 """
 
 import sys
