@@ -1,15 +1,15 @@
 """Application settings, read once from the environment (prefix ``APP_``)."""
 
 import re
-import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.database_url import DatabaseUrl, PostgresUrl, parse
+from servers.settings import or_exit
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
@@ -117,13 +117,5 @@ def get_settings() -> Settings:
 
 
 def settings_or_exit(who: str) -> Settings:
-    """The settings, or exit with one line per problem: pydantic's own message would repeat
-    every input, a database URL's password included."""
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        sys.exit(f"{who}: invalid settings: {problems}")
+    """The settings, or exit with one line per problem (servers.settings.or_exit)."""
+    return or_exit(who, get_settings)

@@ -15,12 +15,10 @@ import sys
 import tempfile
 from typing import get_args
 
-from pydantic import ValidationError
-
 from servers import compat, prestart
 from servers.metrics import multiprocess
 from servers.proxies import trusted_proxies
-from servers.settings import AppSettings, Server, ServerSettings
+from servers.settings import AppSettings, Server, ServerSettings, or_exit
 from servers.workers import worker_count
 
 GUNICORN_CONF = os.path.join(os.path.dirname(__file__), "gunicorn.conf.py")
@@ -97,15 +95,6 @@ def start_exporter(server: str) -> None:
     subprocess.Popen([sys.executable, "-m", "servers.exporter", mode])  # outlives this exec: its parent
 
 
-def settings_or_exit() -> tuple[ServerSettings, AppSettings]:
-    """Both settings, or exit with one line per problem."""
-    try:
-        return ServerSettings(), AppSettings()
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        sys.exit(f"servers: invalid settings: {problems}")
-
-
 def check_app() -> None:
     """Find the app in a throw-away process (importing it here would import it into the
     master before the fork): a wrong APP_MODULE is one line and a failed start, not a boot loop."""
@@ -122,7 +111,7 @@ def main(argv: list[str]) -> None:
     for name in ("WEB_CONCURRENCY", "MAX_WORKERS"):
         if os.environ.get(name) == "":
             del os.environ[name]  # "unset", as the settings read it; Gunicorn would fail on ""
-    settings, app_settings = settings_or_exit()
+    settings, app_settings = or_exit("servers", lambda: (ServerSettings(), AppSettings()))
     problem = compat.unavailable(argv[0])
     if problem:
         sys.exit(f"servers: {problem}")

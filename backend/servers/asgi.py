@@ -10,7 +10,7 @@ The last four follow AppSettings (servers/settings.py); the first three are alwa
 import sys
 
 from servers import logging as bundle_logging
-from servers.loading import LoadError, load, project_dir
+from servers.loading import LoadError, load, project_on_path
 from servers.middleware.access_log import AccessLogMiddleware
 from servers.middleware.drain import CloseWhileDraining
 from servers.middleware.liveness import Liveness
@@ -41,11 +41,8 @@ def create_app():
     bundle_logging.configure(settings.log_level, settings.log_queue_max)  # before the app logs anything
     if settings.metrics:
         import servers.metrics.instruments  # noqa: F401, PLC0415 (before the app defines its own metrics)
-    project = str(project_dir())
-    if project not in sys.path:
-        sys.path.insert(0, project)
     try:
-        app = load(settings, project_dir())
+        app = load(settings, project_on_path())
     except LoadError as exc:
         sys.exit(f"servers: {exc}")
     return wrap(app, settings, unix_socket=server.socket_path is not None)

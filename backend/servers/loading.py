@@ -103,13 +103,18 @@ def project_dir() -> Path:
     return Path.cwd()
 
 
-def main() -> int:
-    """Check that the app can be found (imports it; calls no factory). Exit 1 with one line if not."""
+def project_on_path() -> Path:
+    """The project folder, importable first (as `python -m` would have it)."""
     project = project_dir()
     if str(project) not in sys.path:
         sys.path.insert(0, str(project))
+    return project
+
+
+def main() -> int:
+    """Check that the app can be found (imports it; calls no factory). Exit 1 with one line if not."""
     try:
-        spec, _, factory = find(AppSettings(), project)
+        spec, _, factory = find(AppSettings(), project_on_path())
     except LoadError as exc:
         print(f"servers: {exc}", file=sys.stderr)
         return 1

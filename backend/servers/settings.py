@@ -6,10 +6,14 @@ the app is closing (a 502 race). Graceful shutdown (25 s) fits inside compose's
 stop_grace_period (30 s).
 """
 
-from typing import Literal
+import sys
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+T = TypeVar("T")
 
 Server = Literal["gunicorn", "uvicorn", "gunicorn-asgi", "granian"]
 
@@ -107,3 +111,16 @@ class AppSettings(BaseSettings):
     @property
     def root_path(self) -> str:
         return self.api_prefix if self.api_strip_prefix else ""
+
+
+def or_exit(who: str, make: Callable[[], T]) -> T:
+    """`make()`, or exit with one line per problem: pydantic's own message would repeat every
+    input, a database URL's password included."""
+    try:
+        return make()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        sys.exit(f"{who}: invalid settings: {problems}")
