@@ -28,7 +28,10 @@ ifeq ($(wildcard $(APP_DIR)/pyproject.toml $(APP_DIR)/requirements.txt),)
 $(error APP_DIR=$(APP_DIR) is not a project folder: it has neither pyproject.toml nor requirements.txt)
 endif
 APP_NAME := $(shell basename "$$(cd '$(APP_DIR)' && pwd)" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9._\n-' '-')
-export APP_DIR := $(abspath $(APP_DIR))
+# override: a command-line APP_DIR=rel/path beats a plain assignment, and compose reads a path
+# without ./ as a named volume; make hands it on absolute.
+override APP_DIR := $(abspath $(APP_DIR))
+export APP_DIR
 export APP_IMAGE ?= apibundle/app-$(APP_NAME)
 endif
 export BUNDLE_DIR := $(CURDIR)
@@ -47,7 +50,7 @@ $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
 ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost \
+.PHONY: help up dev config down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost \
 	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
@@ -73,6 +76,9 @@ logs: ## follow the logs of every service
 
 ps: ## show the services and their health
 	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) ps --all
+
+config: ## print the compose file with make's settings applied (APP_DIR, STORE...), every profile's services
+	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) config
 
 certs: ## make a local CA and a server certificate (kept while valid)
 	scripts/certs.sh

@@ -40,6 +40,19 @@ def wheels_image(app_dir) -> dict[str, str]:
     return {"WHEELS_IMAGE": exports["WHEELS_IMAGE"], "PIP_NO_INDEX": exports["PIP_NO_INDEX"]}
 
 
+def test_make_takes_the_project_folder_as_readme_writes_it():
+    """`make up APP_DIR=examples/notes-api`: a relative folder, which compose alone would read as
+    a named volume (app-dev mounts it); make hands compose the absolute path."""
+    result = subprocess.run(
+        ["make", "-s", "config", "APP_DIR=examples/notes-api"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"context: {EXAMPLE}\n" in result.stdout
+    assert "image: apibundle/app-notes-api" in result.stdout
+    assert f"source: {EXAMPLE}\n        target: /srv/app\n" in result.stdout  # app-dev's reload mount
+    assert "context: ./backend" not in result.stdout and f"context: {ROOT / 'backend'}\n" not in result.stdout
+
+
 @pytest.fixture(scope="module")
 def notes(certs, reports_dir, tmp_path_factory):
     stack = Bundle(
