@@ -50,7 +50,7 @@ $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
 ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev config down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost \
+.PHONY: help up dev config reference down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost \
 	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
@@ -106,9 +106,13 @@ resilience: $(VENV)/.installed certs images reports ## faults under load (kill, 
 middleware-cost: $(VENV)/.installed ## the app's middleware cost per request, in-process (no server, no Docker)
 	PYTHONPATH=backend $(VENV)/bin/python -m loadtest.middleware_cost
 
-report: $(VENV)/.installed ## regenerate a report from stored results: make report RUN=reports/<dir>
+report: $(VENV)/.installed ## regenerate a report from stored results: make report RUN=reports/<dir> (RUN=docs/reference: README's answer table too)
 	@test -n "$(RUN)" || { echo "usage: make report RUN=reports/<run dir>"; exit 2; }
-	$(VENV)/bin/python -m loadtest.report "$(RUN)"
+	$(if $(filter $(abspath docs/reference),$(abspath $(RUN))),$(VENV)/bin/python -m loadtest.report.reference,$(VENV)/bin/python -m loadtest.report "$(RUN)")
+
+reference: $(VENV)/.installed ## store a default run as docs/reference/ and rewrite README's answer table: make reference RUN=reports/<a> RUN2=reports/<b>
+	@test -n "$(RUN)" || { echo "usage: make reference RUN=reports/<default run> [RUN2=reports/<the run that checks it>]"; exit 2; }
+	$(VENV)/bin/python -m loadtest.report.reference "$(RUN)" $(RUN2)
 
 reports:
 	mkdir -p reports
