@@ -3,7 +3,7 @@ table made from it, so the figures README quotes cannot drift from a report anyo
 
 ``python -m loadtest.report.reference RUN [SECOND_RUN]`` (``make reference RUN=... [RUN2=...]``)
 stores RUN as docs/reference/ (results.json, manifest.json, report.md, report.html, charts/) and
-SECOND_RUN, the run that checks it, as docs/reference/second-run/ (results.json, report.md), then
+SECOND_RUN, the run that checks it, as docs/reference/second-run/ (the same files), then
 rewrites the table between the answer-table markers in README and in the docs site's home page.
 With ``--check`` it writes nothing and exits 1 if a table is not the one the stored results give.
 ``make report RUN=docs/reference`` regenerates the stored reports and the table from the stored
@@ -160,15 +160,11 @@ def expected_pages(reference: Path = REFERENCE, pages: Sequence[Path] = (README,
     return out
 
 
-def _copy_run(run: Path, dest: Path, with_charts: bool) -> None:
+def _copy_run(run: Path, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     if run.resolve() != dest.resolve():
         shutil.copy2(run / "results.json", dest / "results.json")
     write_report(dest)  # report.md/.html and charts/, made anew from the stored results
-    if not with_charts:
-        shutil.rmtree(dest / "charts", ignore_errors=True)
-        (dest / "report.html").unlink(missing_ok=True)
-        (dest / "report.md").write_text((dest / "report.md").read_text().replace("](charts/", "](../charts/"))
 
 
 def store(run: Path, second: Path | None, reference: Path = REFERENCE) -> None:
@@ -178,10 +174,10 @@ def store(run: Path, second: Path | None, reference: Path = REFERENCE) -> None:
         _results(second)
     if reference.exists():
         shutil.rmtree(reference)
-    _copy_run(run, reference, with_charts=True)
+    _copy_run(run, reference)
     (reference / "manifest.json").write_text(json.dumps(first["manifest"], indent=2, ensure_ascii=False) + "\n")
     if second is not None:
-        _copy_run(second, reference / SECOND, with_charts=False)
+        _copy_run(second, reference / SECOND)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif not args.check:  # the stored results again: reports and table made anew
             write_report(REFERENCE)
             if (REFERENCE / SECOND / "results.json").exists():
-                _copy_run(REFERENCE / SECOND, REFERENCE / SECOND, with_charts=False)
+                _copy_run(REFERENCE / SECOND, REFERENCE / SECOND)
         expected = expected_pages()
     except SchemaError as exc:
         print(f"error: {exc}", file=sys.stderr)
