@@ -61,7 +61,8 @@ def _verdict(entry: dict) -> str:
         return f"`{entry['b']}` costs less"
     if verdict == seq.EQUIVALENT:
         return f"equal within ±{entry['threshold']:.0%}"
-    return f"not decided ({entry['stopped']})"
+    rounds = f" in {entry['looks'][-1]['round']} rounds" if entry["looks"] else ""
+    return f"not decided{rounds} ({entry['stopped']})"
 
 
 def _effect(entry: dict) -> str:
@@ -200,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = [page for page, text in expected.items() if page.read_text() != text]
     if args.check:
         for page in stale:
-            print(f"{page.relative_to(ROOT)}: the answer table is not the one docs/reference/ gives: make report RUN=docs/reference")
+            print(f"{page.relative_to(ROOT)}: stale answer table: make report RUN=docs/reference")
         return 1 if stale else 0
     for page in stale:
         page.write_text(expected[page])

@@ -488,7 +488,11 @@ class Matrix:
             if decided == len(self.comparisons):
                 self.stop_reason = f"every comparison decided by round {last}"
             else:
-                self.stop_reason = f"{decided} of {len(self.comparisons)} comparisons decided in {last} rounds"
+                self.stop_reason = (
+                    f"{decided} of {len(self.comparisons)} comparisons decided in {last} rounds, the last planned look"
+                )
+            if decided and last > 1:  # the plan is the worst case: every comparison open in every round
+                self.stop_reason += "; the decided ones' topologies left the later rounds"
         self.results["sequential"] = [c.document() for c in self.comparisons]
 
     def run_faults(self) -> None:

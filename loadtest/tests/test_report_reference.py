@@ -20,7 +20,7 @@ def test_the_table_has_each_question_with_its_verdict_effect_and_interval():
     nginx, gunicorn = rows
     assert "`nginx-gunicorn` vs `gunicorn`" in nginx and "**`gunicorn` costs less**" in nginx
     assert "+118" in nginx and ".." in nginx  # the effect and its interval
-    assert "not decided (planned looks done)" in gunicorn  # said, not hidden
+    assert "not decided in 3 rounds (planned looks done)" in gunicorn  # said, not hidden
     assert "worker supervision" in gunicorn  # what the component buys
     assert "Run 1: 2026-11-21T13:00:00Z, commit 0123456789ab" in table and "no second run" in table
 
@@ -50,18 +50,21 @@ def test_a_verdict_that_flips_between_runs_is_named():
 
 
 def test_store_keeps_both_runs_and_the_readme_table_follows_them(tmp_path):
-    run1, run2 = write_run_dir(tmp_path / "r1", build_default_results()), write_run_dir(tmp_path / "r2", build_default_results())
+    run1 = write_run_dir(tmp_path / "r1", build_default_results())
+    run2 = write_run_dir(tmp_path / "r2", build_default_results())
     ref, readme, home = tmp_path / "docs" / "reference", tmp_path / "README.md", tmp_path / "docs" / "index.md"
     reference.store(run1, run2, ref)
     readme.write_text(README)
     home.write_text(README)
-    assert {p.name for p in ref.iterdir()} >= {"results.json", "manifest.json", "report.md", "report.html", "charts", "second-run"}
+    stored = {p.name for p in ref.iterdir()}
+    assert stored >= {"results.json", "manifest.json", "report.md", "report.html", "charts", "second-run"}
     assert json.loads((ref / "manifest.json").read_text()) == load(ref / "results.json")["manifest"]
     assert (ref / "second-run" / "report.md").exists() and (ref / "second-run" / "charts").is_dir()
     pages = reference.expected_pages(ref, (readme, home))
     text = pages[readme]
     assert pages[home] == text.replace("](docs/", "](") and "](docs/resilience.md)" in text
-    assert text.startswith("# title\n\nintro\n\n<!-- answer-table:start -->\n| question |") and text.endswith("-->\n\nrest\n")
+    assert text.startswith("# title\n\nintro\n\n<!-- answer-table:start -->\n| question |")
+    assert text.endswith("<!-- answer-table:end -->\n\nrest\n")
     assert "old" not in text and "run 2: 2026-11-21T13:00:00Z" in text
 
 
