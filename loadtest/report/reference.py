@@ -2,7 +2,8 @@
 table made from it, so the figures README quotes cannot drift from a report anyone can read.
 
 ``python -m loadtest.report.reference RUN [SECOND_RUN]`` (``make reference RUN=... [RUN2=...]``)
-stores RUN as docs/reference/ (results.json, manifest.json, report.md, report.html, charts/) and
+stores RUN as docs/reference/ (results.json, manifest.json, report.md, charts/, and the Locust
+stats CSVs the report checks its figures against) and
 SECOND_RUN, the run that checks it, as docs/reference/second-run/ (the same files), then
 rewrites the table between the answer-table markers in README and in the docs site's home page.
 With ``--check`` it writes nothing and exits 1 if a table is not the one the stored results give.
@@ -165,7 +166,12 @@ def _copy_run(run: Path, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     if run.resolve() != dest.resolve():
         shutil.copy2(run / "results.json", dest / "results.json")
-    write_report(dest)  # report.md/.html and charts/, made anew from the stored results
+        for stats in run.glob("raw/**/*_stats.csv"):  # what the report checks its Locust figures against
+            (dest / stats.relative_to(run)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(stats, dest / stats.relative_to(run))
+    write_report(dest)  # report.md and charts/, made anew from the stored results
+    # The same again with the charts inlined: not stored (the docs site renders report.md).
+    (dest / "report.html").unlink()
 
 
 def store(run: Path, second: Path | None, reference: Path = REFERENCE) -> None:
@@ -191,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.run is not None and not args.check and args.run.resolve() != REFERENCE.resolve():
             store(args.run, args.second)
         elif not args.check:  # the stored results again: reports and table made anew
-            write_report(REFERENCE)
+            _copy_run(REFERENCE, REFERENCE)
             if (REFERENCE / SECOND / "results.json").exists():
                 _copy_run(REFERENCE / SECOND, REFERENCE / SECOND)
         expected = expected_pages()

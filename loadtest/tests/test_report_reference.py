@@ -57,7 +57,7 @@ def test_store_keeps_both_runs_and_the_readme_table_follows_them(tmp_path):
     readme.write_text(README)
     home.write_text(README)
     stored = {p.name for p in ref.iterdir()}
-    assert stored >= {"results.json", "manifest.json", "report.md", "report.html", "charts", "second-run"}
+    assert stored >= {"results.json", "manifest.json", "report.md", "charts", "second-run"}
     assert json.loads((ref / "manifest.json").read_text()) == load(ref / "results.json")["manifest"]
     assert (ref / "second-run" / "report.md").exists() and (ref / "second-run" / "charts").is_dir()
     pages = reference.expected_pages(ref, (readme, home))
@@ -85,7 +85,16 @@ def test_a_readme_without_the_markers_is_a_clear_error():
         reference.readme_with_table("# no table here\n", "| t |")
 
 
-@pytest.mark.skipif(not (reference.REFERENCE / "results.json").exists(), reason="no reference stored yet")
+def test_the_reference_is_two_default_runs_on_2_cores_that_agree():
+    first = load(reference.REFERENCE / "results.json")
+    second = load(reference.REFERENCE / reference.SECOND / "results.json")
+    for run in (first, second):
+        assert run["manifest"]["settings"]["plan"] == "default" and run["manifest"]["cpu_count"] == 2
+        assert run["timing"]["took_s"] <= run["plan"]["budget_s"]  # answered within the 30 min budget
+    same, differ = reference.agreement(first, second)
+    assert differ == [] and len(same) >= 5
+
+
 def test_readme_quotes_the_stored_reference_report():
     """README's (and the docs home page's) answer table is exactly the one docs/reference/ gives."""
     for page, text in reference.expected_pages().items():
