@@ -18,10 +18,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 : "${OFFICIAL_PYTHON_IMAGE:=python:3.13.5-slim-trixie}"
-: "${OFFICIAL_NGINX_IMAGE:=nginx:1.28.0}"
+: "${OFFICIAL_NGINX_IMAGE:=nginx:1.30.5}"   # stable 1.30: upstream `resolve`, keepalive_min_timeout
 : "${OFFICIAL_POSTGRES_IMAGE:=postgres:17-trixie}"
 : "${LOCAL_PYTHON_IMAGE:=apibundle/base-python:trixie}"
-: "${LOCAL_NGINX_IMAGE:=apibundle/base-nginx:trixie}"
+# Debian trixie with forky's Nginx (trixie's 1.26 predates upstream `resolve` and
+# keepalive_min_timeout): see forky_nginx below.
+: "${LOCAL_NGINX_IMAGE:=apibundle/base-nginx:1.30-trixie}"
 : "${LOCAL_LOADTEST_IMAGE:=apibundle/base-loadtest:trixie}"   # the generator: Python + wrk
 : "${LOCAL_POSTGRES_IMAGE:=apibundle/base-postgres:trixie}"   # PostgreSQL 17 (STORE=postgres)
 # Monitoring profile: the same versions as Debian trixie's packages (prometheus 2.53.3,
@@ -49,10 +51,35 @@ debootstrap_image() {
   log "debootstrap trixie -> $name ($packages)"
   debootstrap --variant=minbase --include="$packages" trixie "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
     || { tail -n 30 "$root.log" >&2; exit 1; }
+  if [ -n "$fixup" ]; then (cd "$root" && eval "$fixup") || { log "$name: '$fixup' failed"; exit 1; }; fi
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc "$root"/usr/share/man
-  if [ -n "$fixup" ]; then (cd "$root" && eval "$fixup"); fi
   tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$name" >/dev/null
   rm -rf "$root" "$root.log"
+}
+
+# forky_nginx: a FIXUP (run in the root folder) that installs Nginx from Debian forky over the
+# trixie system: apt takes forky's versions of what it needs and nothing else (today nginx,
+# nginx-common and libpcre2-8-0: the image lists them in /usr/local/share/apibundle/from-forky.txt).
+# The apt pin stays in the image (forky at priority 1, its nginx at 990), so an `apt-get
+# upgrade` in a derived image keeps the same mix. Forky's Release file has a Valid-Until
+# that a lagging mirror or snapshot passes; its signature is still checked.
+forky_nginx() {
+  local apt=(chroot . env DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Check-Valid-Until=false)
+  printf 'Types: deb\nURIs: %s\nSuites: forky\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$DEBIAN_MIRROR" >etc/apt/sources.list.d/forky.sources
+  printf '%s\n' '# apibundle: only Nginx (and what it needs) comes from forky; the rest stays on trixie.' \
+    'Package: *' 'Pin: release n=forky' 'Pin-Priority: 1' '' \
+    'Package: nginx nginx-common' 'Pin: release n=forky' 'Pin-Priority: 990' >etc/apt/preferences.d/apibundle-nginx-forky
+  printf '#!/bin/sh\nexit 101\n' >usr/sbin/policy-rc.d && chmod 0755 usr/sbin/policy-rc.d  # no service start
+  [ -e etc/resolv.conf ] || cp /etc/resolv.conf etc/resolv.conf  # debootstrap copies the host's
+  local before
+  before=$(chroot . dpkg-query -W -f '${Package} ${Version}\n')
+  "${apt[@]}" -qq update >&2 && "${apt[@]}" install -y --no-install-recommends nginx/forky >&2 || return 1
+  mkdir -p usr/local/share/apibundle
+  chroot . dpkg-query -W -f '${Package} ${Version}\n' | grep -vxF -f <(printf '%s\n' "$before") \
+    >usr/local/share/apibundle/from-forky.txt
+  log "from forky: $(tr '\n' ' ' <usr/local/share/apibundle/from-forky.txt)"
+  rm -f usr/sbin/policy-rc.d
 }
 
 # wheelhouse DIR REQUIREMENTS...: every pinned wheel for the image's Python, downloaded on the host.
@@ -88,7 +115,7 @@ resolve() {
 }
 
 python_image=$(resolve "$OFFICIAL_PYTHON_IMAGE" "$LOCAL_PYTHON_IMAGE" python3,python3-venv,ca-certificates)
-nginx_image=$(resolve "$OFFICIAL_NGINX_IMAGE" "$LOCAL_NGINX_IMAGE" nginx,curl,ca-certificates)
+nginx_image=$(resolve "$OFFICIAL_NGINX_IMAGE" "$LOCAL_NGINX_IMAGE" curl,ca-certificates forky_nginx)
 # Debian's server package only: postgres/Dockerfile brings its own entrypoint (initdb, password
 # from the secret file), used on the official image too.
 postgres_image=$(resolve "$OFFICIAL_POSTGRES_IMAGE" "$LOCAL_POSTGRES_IMAGE" postgresql-17)

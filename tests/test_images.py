@@ -1,6 +1,7 @@
-"""The runtime image carries only production code: the comparison servers (Granian) and the bare
-ASGI ceiling (servers.compare) are in the `runtime-compare` target (apibundle/runtime-compare),
-which the load test's comparison images are built on."""
+"""The images. The runtime image carries only production code: the comparison servers (Granian)
+and the bare ASGI ceiling (servers.compare) are in the `runtime-compare` target
+(apibundle/runtime-compare), which the load test's comparison images are built on. The edge
+image runs an Nginx new enough for its config."""
 
 import os
 import subprocess
@@ -68,3 +69,37 @@ def test_runtime_is_the_default_target():
     lines = (ROOT / "backend/servers/Dockerfile").read_text().splitlines()
     stages = [line.split()[-1] for line in lines if line.startswith("FROM ") and " AS " in line]
     assert stages[-1] == "runtime", stages  # `docker build backend/servers` without --target gives it
+
+
+# What the edge's config needs of Nginx: upstream `resolve` (open-source 1.27.3) and
+# keepalive_min_timeout (1.27.4), and the modules it uses. Both image paths (the official image
+# and the air-gapped base with Debian forky's Nginx, scripts/images.sh) must have them.
+NGINX_FLOOR = (1, 27, 4)
+NGINX_MODULES = ("http_ssl_module", "http_v2_module", "http_v3_module", "http_stub_status_module")
+
+
+@pytest.fixture(scope="module")
+def nginx_version():
+    """`nginx -V` of the edge image, built as compose builds it (nginx/, NGINX_IMAGE from
+    scripts/images.sh's exports when set), run as a container."""
+    tag = f"apibundle/nginx-test:{uuid.uuid4().hex[:6]}"
+    args = [f"--build-arg=NGINX_IMAGE={os.environ['NGINX_IMAGE']}"] if os.environ.get("NGINX_IMAGE") else []
+    subprocess.run(["docker", "build", "--quiet", "--tag", tag, *args, str(ROOT / "nginx")],
+                   check=True, capture_output=True, timeout=600)  # fmt: skip
+    try:
+        out = subprocess.run(["docker", "run", "--rm", "--entrypoint", "nginx", tag, "-V"],
+                             capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+        return out.stderr
+    finally:
+        subprocess.run(["docker", "rmi", "--force", tag], capture_output=True)
+
+
+def test_the_edge_runs_nginx_1_27_4_or_later(nginx_version):
+    first = nginx_version.splitlines()[0]  # "nginx version: nginx/1.30.6"
+    version = tuple(int(part) for part in first.rsplit("/", 1)[1].split(".")[:3])
+    assert version >= NGINX_FLOOR, first
+
+
+def test_the_edge_nginx_has_the_modules_the_config_uses(nginx_version):
+    missing = [m for m in NGINX_MODULES if f"--with-{m}" not in nginx_version]
+    assert missing == [], nginx_version

@@ -19,7 +19,6 @@ class Outcome:
     error: str | None = None
     item: tuple[int, str] | None = None  # (id, name) of a created item
     worker_pid: int | None = None  # the worker that answered, where the response says (json)
-    retried: bool = False  # sent again after the server closed the connection without reading it
 
     @property
     def ok(self) -> bool:
@@ -38,21 +37,15 @@ class LoadDriver:
     client down (seconds between requests); ``burst`` = (requests, gap_s) sends bursts
     separated by idle gaps instead of a steady stream.
 
-    ``retry_unanswered``: send a request once more, on a new connection, when the server closed
-    its kept-alive connection without any answer (httpx: "Server disconnected without sending a
-    response"), as browsers and Go's net/http do for idempotent requests and for those with an
-    ``Idempotency-Key``, which every create then carries. Such a request was never read by the
-    server (Nginx closes idle connections when it reloads: the Swarm runs, README); the retry is
-    recorded (``Outcome.retried``). Off by default: the other faults count that as a failure.
+    No request is ever sent twice (httpx retries nothing): a connection the server closed
+    without an answer is a failed request.
     """
 
     MIX = ("json", "read", "create", "json", "read")
 
     def __init__(self, base_url: str, verify, threads: int = 6, pause: float = 0.01,
-                 burst: tuple[int, float] | None = None, timeout: float = 40.0,
-                 retry_unanswered: bool = False) -> None:  # fmt: skip
+                 burst: tuple[int, float] | None = None, timeout: float = 40.0) -> None:  # fmt: skip
         self.base_url, self.verify, self.threads, self.pause = base_url, verify, threads, pause
-        self.retry_unanswered = retry_unanswered
         self.burst, self.timeout = burst, timeout
         self.outcomes: list[Outcome] = []
         self._lock = threading.Lock()
@@ -62,34 +55,24 @@ class LoadDriver:
 
     # -- requests ----------------------------------------------------------------------
 
-    def _send(self, client: httpx.Client, method: str, url: str, **kw) -> tuple[httpx.Response, bool]:
-        """The response, and whether it took a retry (see ``retry_unanswered``)."""
-        try:
-            return client.request(method, url, **kw), False
-        except httpx.RemoteProtocolError as exc:
-            if not (self.retry_unanswered and "without sending a response" in str(exc)):
-                raise
-        return client.request(method, url, **kw), True
-
     def _one(self, client: httpx.Client, kind: str) -> Outcome:
         t0 = time.monotonic()
-        item, name, pid, retried = None, None, None, False
+        item, name, pid = None, None, None
         try:
             if kind == "create":
                 name = f"res-{uuid.uuid4().hex}"
-                headers = {"Idempotency-Key": name} if self.retry_unanswered else {}
-                r, retried = self._send(client, "POST", "/api/items", json={"name": name}, headers=headers)
+                r = client.post("/api/items", json={"name": name})
             elif kind == "read" and self._known_ids:
-                r, retried = self._send(client, "GET", f"/api/items/{random.choice(self._known_ids)}")
+                r = client.get(f"/api/items/{random.choice(self._known_ids)}")
             else:
                 kind = "json"
-                r, retried = self._send(client, "GET", "/api/health")
+                r = client.get("/api/health")
                 pid = r.json().get("worker_pid") if r.status_code == 200 else None
             if kind == "create" and r.status_code in (200, 201):  # 200: a replayed create
                 item = (r.json()["id"], name)
                 with self._lock:
                     self._known_ids.append(item[0])
-            return Outcome(t0, time.monotonic(), kind, r.status_code, None, item, pid, retried)
+            return Outcome(t0, time.monotonic(), kind, r.status_code, None, item, pid)
         except httpx.HTTPError as exc:
             return Outcome(t0, time.monotonic(), kind, None, type(exc).__name__)
 
