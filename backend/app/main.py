@@ -4,6 +4,7 @@ the access log, request metrics, the liveness probe: backend/servers/asgi.py).""
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import math
@@ -161,28 +162,29 @@ def _preview(value: Any) -> tuple[str, bool]:
             return "".join(out), False
         if isinstance(item, _Text):
             piece = str(item)
-        elif isinstance(item, dict):
+        elif isinstance(item, dict):  # at most ECHO_MAX_CHARS entries: more would not fit anyway
             piece = "{"
             stack.append((_Text("}"), depth))
-            for i, (k, v) in enumerate(reversed(list(item.items())[: ECHO_MAX_CHARS])):
+            entries = list(itertools.islice(item.items(), ECHO_MAX_CHARS))
+            for i, (k, v) in enumerate(reversed(entries)):
                 stack.append((v, depth + 1))
                 stack.append((_Text(f"{json.dumps(str(k)[:ECHO_MAX_CHARS])}: "), depth))
-                if i < len(item) - 1:
+                if i < len(entries) - 1:
                     stack.append((_Text(", "), depth))
         elif isinstance(item, (list, tuple)):
             piece = "["
             stack.append((_Text("]"), depth))
-            children = list(item[:ECHO_MAX_CHARS])
+            children = list(itertools.islice(item, ECHO_MAX_CHARS))
             for i, v in enumerate(reversed(children)):
                 stack.append((v, depth + 1))
                 if i < len(children) - 1:
                     stack.append((_Text(", "), depth))
-            if len(item) > len(children):
-                return "".join(out), False
         elif isinstance(item, str):
             piece = json.dumps(item[: ECHO_MAX_CHARS + 1])
+        elif type(item) is int and item.bit_length() > 4096:  # past str()'s digit limit: its size
+            piece = f'"{item.bit_length()}-bit integer"'
         elif item is None or isinstance(item, (bool, int, float)):
-            piece = json.dumps(item) if not isinstance(item, int) or abs(item) < 10**100 else "1e100+"
+            piece = json.dumps(item)
         else:
             piece = json.dumps(str(item)[: ECHO_MAX_CHARS + 1])
         out.append(piece)
