@@ -76,8 +76,9 @@ def _leaf(ca: Path, tmp_path: Path, san: str) -> Path:
     ext.write_text(f"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName={san}\n")
     subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-subj", "/CN=x", "-keyout", key, "-out", csr], check=True, capture_output=True)  # fmt: skip
-    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca / "ca.crt", "-CAkey", ca / "ca.key",
-                    "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt], check=True, capture_output=True)  # fmt: skip
+    signed = ["openssl", "x509", "-req", "-in", csr, "-CA", ca / "ca.crt", "-CAkey", ca / "ca.key",
+              "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt]  # fmt: skip
+    subprocess.run(signed, check=True, capture_output=True)
     return crt
 
 
