@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -116,3 +117,24 @@ def test_a_1_mib_websocket_frame_is_refused_by_the_server_which_keeps_serving(pr
         ws.send("x" * 60_000)  # under the limit: echoed
         assert ws.recv(timeout=10) == "x" * 60_000
     assert prod.get("/api/health").status_code == 200
+
+
+def test_an_open_websocket_holds_an_old_worker_at_most_30_s_after_a_reload(prod):
+    # worker_shutdown_timeout (nginx.conf): without it a WebSocket kept the old worker, with its
+    # memory and its old config, alive for as long as the client stayed (75 s per idle gap).
+    url = f"wss://localhost:{prod.https_port}/api/ws/echo"
+    with connect(url, ssl=prod.ssl_context(), open_timeout=10) as ws:
+        ws.send("before")
+        assert ws.recv(timeout=10) == "before"
+        prod.run("exec", "-T", "nginx", "nginx", "-s", "reload")
+        start = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            while time.monotonic() - start < 50:  # in use all along: no idle timeout applies
+                ws.send("still here")
+                assert ws.recv(timeout=10) == "still here"
+                time.sleep(1)
+        took = time.monotonic() - start
+    assert 25 <= took <= 40, took
+    with connect(url, ssl=prod.ssl_context(), open_timeout=10) as ws:  # the new workers serve
+        ws.send("after")
+        assert ws.recv(timeout=10) == "after"
