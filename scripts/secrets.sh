@@ -5,7 +5,8 @@
 #                               `postgres_password`; git-ignored, never in an image)
 #
 # The file is readable by gid 10001 only (the app's group; the Postgres container joins it with
-# group_add), or by all where there is no root to chgrp, as with the TLS key.
+# group_add): chgrp (root, or a member of that group), else an ACL for that group (setfacl).
+# Where neither works it stops with a message: never a password every local user can read.
 # Set SECRETS_OUT to write elsewhere (the container tests do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,14 @@ command -v openssl >/dev/null || { echo "secrets: openssl is required" >&2; exit
 umask 077
 # 32 random bytes as hex: no character a URL, a shell or libpq would need to quote.
 openssl rand -hex 32 >"$file.tmp"
-if chgrp "$app_gid" "$file.tmp" 2>/dev/null; then chmod 0640 "$file.tmp"; else chmod 0644 "$file.tmp"; fi
+if chgrp "$app_gid" "$file.tmp" 2>/dev/null; then
+  chmod 0640 "$file.tmp"
+elif command -v setfacl >/dev/null && setfacl -m "g:$app_gid:r" "$file.tmp" 2>/dev/null; then
+  :  # 0600 plus an ACL entry: the owner and gid 10001 read it, nobody else
+else
+  rm -f "$file.tmp"
+  echo "secrets: cannot let gid $app_gid (the containers' group) read $file: chgrp failed (not root, nor in that group) and setfacl is missing or failed. Run \`sudo make secrets\`, or install the acl package; a secret readable by every user (0644) is no secret, so nothing was written" >&2
+  exit 1
+fi
 mv "$file.tmp" "$file"
 echo "secrets: wrote $file" >&2

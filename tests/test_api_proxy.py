@@ -2,8 +2,10 @@
 
 import json
 import subprocess
+import time
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 pytestmark = pytest.mark.containers
@@ -97,3 +99,42 @@ def test_api_paths_that_look_like_hidden_files_still_reach_the_app(prod):
     # rule with an HTML 404, not by the app with the JSON error its OpenAPI document promises.
     r = prod.get("/api/items/.env")
     assert r.status_code == 422 and r.headers["content-type"] == "application/json"
+
+
+def test_a_1_mib_websocket_frame_is_refused_by_the_server_which_keeps_serving(prod):
+    # Uvicorn's own ws_max_size (16 MiB) let a message that large into memory before the app's
+    # check could refuse it; the server layer passes SERVER_WS_MAX_SIZE (64 KiB) instead.
+    url = f"wss://localhost:{prod.https_port}/api/ws/echo"
+    with connect(url, ssl=prod.ssl_context(), open_timeout=10, max_size=None) as ws:
+        ws.send(b"\0" * (1024 * 1024))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    frame = closed.value.rcvd
+    assert frame is not None and frame.code == 1009, closed.value
+    # Refused by the server, before the app: the demo's own check closes with "message over N bytes".
+    assert not frame.reason.startswith("message over"), frame.reason
+    with connect(url, ssl=prod.ssl_context(), open_timeout=10) as ws:
+        ws.send("x" * 60_000)  # under the limit: echoed
+        assert ws.recv(timeout=10) == "x" * 60_000
+    assert prod.get("/api/health").status_code == 200
+
+
+def test_an_open_websocket_holds_an_old_worker_at_most_30_s_after_a_reload(prod):
+    # worker_shutdown_timeout (nginx.conf): without it a WebSocket kept the old worker, with its
+    # memory and its old config, alive for as long as the client stayed (75 s per idle gap).
+    url = f"wss://localhost:{prod.https_port}/api/ws/echo"
+    with connect(url, ssl=prod.ssl_context(), open_timeout=10) as ws:
+        ws.send("before")
+        assert ws.recv(timeout=10) == "before"
+        prod.run("exec", "-T", "nginx", "nginx", "-s", "reload")
+        start = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            while time.monotonic() - start < 50:  # in use all along: no idle timeout applies
+                ws.send("still here")
+                assert ws.recv(timeout=10) == "still here"
+                time.sleep(1)
+        took = time.monotonic() - start
+    assert 25 <= took <= 40, took
+    with connect(url, ssl=prod.ssl_context(), open_timeout=10) as ws:  # the new workers serve
+        ws.send("after")
+        assert ws.recv(timeout=10) == "after"

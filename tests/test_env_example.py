@@ -55,6 +55,13 @@ def test_every_app_switch_of_the_server_layer_is_documented():
 def test_the_edge_knobs_it_lists_have_the_entrypoints_default():
     defaults = dict(re.findall(r"^([A-Z_]+)=\$\{\1:-([^}]*)\}$", ENTRYPOINT, re.M))
     doc = documented()
-    for name in ("UPSTREAM_KEEPALIVE_TIMEOUT", "API_PREFIX", "TLS_HYBRID_PQ"):
+    for name in ("UPSTREAM_KEEPALIVE_TIMEOUT", "API_PREFIX", "TLS_HYBRID_PQ", "API_MAX_BODY_SIZE", "NGINX_WORKERS"):
         assert doc[name] == defaults[name], name
     assert doc["SERVER_NAME"] == "localhost"  # the first of "localhost 127.0.0.1 [::1]" (\S*)
+
+
+def test_the_log_rotation_it_lists_is_compose_s_default():
+    compose = (ROOT / "docker-compose.yml").read_text()
+    doc = documented()
+    assert f"max-size: ${{LOG_MAX_SIZE:-{doc['LOG_MAX_SIZE']}}}" in compose
+    assert f'max-file: "${{LOG_MAX_FILE:-{doc["LOG_MAX_FILE"]}}}"' in compose

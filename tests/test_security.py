@@ -249,3 +249,20 @@ def test_gixy_finds_nothing_medium_or_high_in_the_running_config(prod, tmp_path)
     serious = [f"{f['plugin']}: {f['summary']}" for f in findings if f["severity"] in ("MEDIUM", "HIGH")]
     assert serious == [], "\n".join(serious)
     assert "server_name" in dump and "ssl_ecdh_curve" in dump  # the dump is the real config
+
+
+def test_no_container_on_the_backend_network_reaches_the_app_around_nginx(prod):
+    # With the unix-socket upstream (the default) Gunicorn's TCP port listens on the container's
+    # loopback only: a neighbour on the backend network could otherwise send requests with any
+    # X-Forwarded-For (the backend subnet is trusted for it) and skip every edge limit.
+    image = prod.inspect("nginx")["Config"]["Image"]
+    probe = ["docker", "run", "--rm", "--network", f"{prod.project}_backend", "--entrypoint", "curl", image,
+             "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5"]  # fmt: skip
+    app = subprocess.run([*probe, "http://app:8000/.bundle/live"], capture_output=True, text=True, timeout=60)
+    assert app.returncode == 7 and app.stdout == "000", (app.returncode, app.stdout, app.stderr)  # refused
+    # The same neighbour does reach the app container (its metrics port): the network is there.
+    metrics = subprocess.run([*probe, "http://app:9100/metrics"], capture_output=True, text=True, timeout=60)
+    assert metrics.stdout == "200", (metrics.returncode, metrics.stdout, metrics.stderr)
+    # Inside the container the port still answers (probes, diagnostics).
+    live = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/.bundle/live').status)"
+    assert exec_in(prod, "app", "python3", "-c", live).strip() == "200"

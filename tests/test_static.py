@@ -39,17 +39,3 @@ def test_missing_page_is_404_from_nginx(prod):
 @pytest.mark.parametrize("path", ["/.env", "/.git/config"])
 def test_dotfiles_are_not_served(prod, path):
     assert prod.get(path).status_code == 404
-
-
-def test_reports_are_served_read_only(prod, reports_dir):
-    run = reports_dir / "20260101T000000Z"
-    run.mkdir(exist_ok=True)
-    (run / "report.html").write_text("<html><body>report</body></html>")
-    (reports_dir / "latest").unlink(missing_ok=True)
-    (reports_dir / "latest").symlink_to(run.name)
-    with prod.client() as c:
-        r = c.get("/reports/latest/report.html")
-        assert r.status_code == 200 and "report" in r.text
-        assert r.headers["cache-control"] == "no-cache"
-        assert "20260101T000000Z" in c.get("/reports/").text  # an index of the runs
-        assert c.put("/reports/latest/report.html", content=b"x").status_code in (403, 405)

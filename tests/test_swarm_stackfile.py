@@ -189,3 +189,26 @@ def test_the_monitoring_profile_generates_without_publishing_prometheus(store, e
     assert set(prometheus["networks"]) == {"backend", "monitoring"} and set(exporter["networks"]) == {"backend"}
     assert stack["networks"]["backend"] == {"driver": "overlay", "internal": True}
     assert "prometheus-data" in stack["volumes"]
+
+
+def _rotated(service: dict) -> bool:
+    logging = service.get("logging") or {}
+    options = logging.get("options") or {}
+    return logging.get("driver") == "json-file" and bool(options.get("max-size")) and bool(options.get("max-file"))
+
+
+def test_every_service_rotates_its_log_in_compose_and_in_the_stack(store, env, stack):
+    # Without max-size a json-file log grows without bound (Nginx writes a line per request).
+    profiles = [a for p in ["prod", "dev", "monitoring", *STORES[store][0]] for a in ("--profile", p)]
+    cmd = ["docker", "compose", *profiles, "config", "--format", "json"]
+    everything = json.loads(subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout)
+    assert {"nginx", "app", "app-dev", "migrate", "prometheus", "nginx-exporter"} <= set(everything["services"])
+    assert [n for n, s in everything["services"].items() if not _rotated(s)] == []
+    assert [n for n, s in stack["services"].items() if not _rotated(s)] == []
+    assert stack["services"]["nginx"]["logging"]["options"] == {"max-size": "10m", "max-file": "3"}
+
+
+def test_the_swarm_load_generator_rotates_its_log_too(env):
+    cmd = ["docker", "compose", "-f", "compose/swarm/locust.yml", "config", "--format", "json"]
+    services = json.loads(subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout)
+    assert [n for n, s in services["services"].items() if not _rotated(s)] == []

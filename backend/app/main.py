@@ -4,6 +4,8 @@ the access log, request metrics, the liveness probe: backend/servers/asgi.py).""
 
 import asyncio
 import contextlib
+import itertools
+import json
 import logging
 import math
 import random
@@ -113,11 +115,82 @@ async def _not_found(request: Request, exc: ItemNotFound) -> JSONResponse:
     return JSONResponse(status_code=404, content={"detail": str(exc)})
 
 
+# What a 422 may echo of the rejected input: at most ECHO_MAX_ERRORS errors, and of each error's
+# `input` its JSON text up to ECHO_MAX_CHARS (or the value itself when it is that small and at
+# most ECHO_MAX_DEPTH deep). A 1 MiB body of 15,000 wrong fields or one deeply nested value
+# otherwise came back whole (MBs of response), or failed to encode (a 500 past ~300 levels).
+ECHO_MAX_ERRORS = 20
+ECHO_MAX_CHARS = 256
+ECHO_MAX_DEPTH = 16
+
+
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's own 422 body, made safe to serialize: the errors echo the rejected `input`,
-    which can hold what JSON cannot carry (NaN/Infinity parsed from `NaN` or `1e999`, lone
-    surrogates such as "\\ud800"); the default handler then failed with a 500."""
-    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+    """FastAPI's own 422 body, bounded and made safe to serialize: the errors echo the rejected
+    `input`, which can hold what JSON cannot carry (NaN/Infinity parsed from `NaN` or `1e999`,
+    lone surrogates such as "\\ud800"); the default handler then failed with a 500."""
+    errors = list(exc.errors())
+    shown = [_bounded(e) for e in errors[:ECHO_MAX_ERRORS]]
+    if len(errors) > ECHO_MAX_ERRORS:
+        more = len(errors) - ECHO_MAX_ERRORS
+        shown.append({"type": "too_many_errors", "loc": ["body"], "msg": f"{more} more errors not shown"})
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(shown))})
+
+
+def _bounded(error: dict) -> dict:
+    if "input" not in error:
+        return error
+    preview, whole = _preview(error["input"])
+    return error if whole else {**error, "input": preview[:ECHO_MAX_CHARS] + "\u2026"}
+
+
+class _Text(str):
+    """Punctuation in _preview's stack, told apart from string values."""
+
+
+def _preview(value: Any) -> tuple[str, bool]:
+    """(the start of ``value``'s JSON text, True if that is all of it and it is shallow enough to
+    echo as is). Iterative and stopping at ECHO_MAX_CHARS: never a walk of the whole input, never
+    Python recursion, whatever its size and depth."""
+    out: list[str] = []
+    size = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        if size > ECHO_MAX_CHARS:
+            return "".join(out), False
+        item, depth = stack.pop()
+        if depth > ECHO_MAX_DEPTH:
+            return "".join(out), False
+        if isinstance(item, _Text):
+            piece = str(item)
+        elif isinstance(item, dict):  # at most ECHO_MAX_CHARS entries: more would not fit anyway
+            piece = "{"
+            stack.append((_Text("}"), depth))
+            entries = list(itertools.islice(item.items(), ECHO_MAX_CHARS))
+            for i, (k, v) in enumerate(reversed(entries)):
+                stack.append((v, depth + 1))
+                stack.append((_Text(f"{json.dumps(str(k)[:ECHO_MAX_CHARS])}: "), depth))
+                if i < len(entries) - 1:
+                    stack.append((_Text(", "), depth))
+        elif isinstance(item, (list, tuple)):
+            piece = "["
+            stack.append((_Text("]"), depth))
+            children = list(itertools.islice(item, ECHO_MAX_CHARS))
+            for i, v in enumerate(reversed(children)):
+                stack.append((v, depth + 1))
+                if i < len(children) - 1:
+                    stack.append((_Text(", "), depth))
+        elif isinstance(item, str):
+            piece = json.dumps(item[: ECHO_MAX_CHARS + 1])
+        elif type(item) is int and item.bit_length() > 4096:  # past str()'s digit limit: its size
+            piece = f'"{item.bit_length()}-bit integer"'
+        elif item is None or isinstance(item, (bool, int, float)):
+            piece = json.dumps(item)
+        else:
+            piece = json.dumps(str(item)[: ECHO_MAX_CHARS + 1])
+        out.append(piece)
+        size += len(piece)
+    text = "".join(out)
+    return text, size <= ECHO_MAX_CHARS
 
 
 def _json_safe(value: Any) -> Any:

@@ -47,6 +47,7 @@ def uvicorn(s: ServerSettings) -> list[str]:
         "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips, compat.trusts_networks()),
         "--timeout-keep-alive", str(s.keepalive),
         "--timeout-graceful-shutdown", str(s.graceful_timeout),
+        "--ws-max-size", str(s.ws_max_size),
         "--no-access-log", "--log-level", s.log_level,
     ]  # fmt: skip
     if s.reload:

@@ -27,6 +27,7 @@ from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
 from servers.middleware import drain
+from servers.settings import ServerSettings
 
 DRAIN_S = 0.1  # many event-loop turns; far below any client or proxy timeout
 IDLE_LINGER_S = 2.0  # well inside graceful_timeout (25 s); Nginx keeps idle upstream ones 60 s
@@ -47,7 +48,12 @@ class DrainingServer(Server):
 
 
 class DrainingUvicornWorker(UvicornWorker):
-    """uvicorn_worker.UvicornWorker (pinned 0.4.0) serving through DrainingServer."""
+    """uvicorn_worker.UvicornWorker (pinned 0.4.0) serving through DrainingServer, with the
+    bundle's WebSocket message limit (SERVER_WS_MAX_SIZE): UvicornWorker passes no ws_max_size."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.config.ws_max_size = ServerSettings().ws_max_size
 
     async def _serve(self) -> None:
         self.config.app = self.wsgi

@@ -16,10 +16,14 @@ _s = ServerSettings()
 
 # The app factory (servers/asgi.py: the project's app, wrapped), called once per worker.
 wsgi_app = "servers.asgi:create_app()"
-# TCP always (direct clients, diagnostics), and the unix socket Nginx uses when there is one.
-bind = [f"{_s.host}:{_s.port}"] + ([f"unix:{_s.socket_path}"] if _s.socket_path else [])
+# The unix socket Nginx uses when there is one, and TCP: on every address when Nginx comes over
+# TCP, else on the container's loopback only (probes from inside it; servers/settings.py tcp_host).
+bind = [f"{_s.tcp_host}:{_s.port}"] + ([f"unix:{_s.socket_path}"] if _s.socket_path else [])
 workers = worker_count(_s.web_concurrency, _s.max_workers)
 worker_class = "servers.draining.DrainingUvicornWorker"
+
+# The largest WebSocket message (Gunicorn's own asgi worker; Uvicorn's: servers/draining.py).
+websocket_max_message_size = _s.ws_max_size
 
 # Idle keep-alive longer than Nginx's upstream keepalive_timeout (60 s): Nginx closes first.
 keepalive = _s.keepalive

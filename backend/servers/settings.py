@@ -36,6 +36,10 @@ class ServerSettings(BaseSettings):
     web_concurrency: int | None = Field(default=None, ge=1, le=256, validation_alias=AliasChoices("WEB_CONCURRENCY"))
     max_workers: int | None = Field(default=None, ge=1, le=256, validation_alias=AliasChoices("MAX_WORKERS"))
     keepalive: int = Field(default=75, ge=1, le=3600)
+    # The largest WebSocket message the server takes, in bytes: Uvicorn's ws_max_size (its own
+    # default, 16 MiB, is held in memory per message before the app can refuse it), Gunicorn
+    # asgi's websocket_max_message_size. A larger one is closed with 1009 before the app sees it.
+    ws_max_size: int = Field(default=64 * 1024, ge=1, le=16 * 1024 * 1024)
     timeout: int = Field(default=30, ge=1, le=3600, description="Gunicorn: a silent worker is killed after this.")
     graceful_timeout: int = Field(default=25, ge=1, le=3600)
     max_requests: int = Field(default=10_000, ge=0, description="Recycle a worker after this many requests; 0: never.")
@@ -47,6 +51,13 @@ class ServerSettings(BaseSettings):
     run_prestart: bool = False
     reload_dir: str = "/srv/app"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def tcp_host(self) -> str:
+        """Where the TCP listener binds: with a unix socket for Nginx, the container's loopback
+        only (probes and diagnostics from inside it), so no neighbour on the backend network can
+        reach the app around Nginx, whose addresses the app trusts for X-Forwarded-For."""
+        return "127.0.0.1" if self.socket_path else self.host
 
     @property
     def socket_path(self) -> str | None:

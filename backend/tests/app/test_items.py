@@ -132,3 +132,34 @@ def test_a_store_that_cannot_answer_is_a_503_problem_with_retry_after(client):
     r = client.get("/api/items/1")
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
     assert r.headers["content-type"] == "application/problem+json" and "no free" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"name": ' + b"[" * 500 + b"]" * 500 + b"}",  # deep, but within the JSON parser's limit
+        b'{"name": {' + b", ".join(b'"k%d": "%s"' % (i, b"v" * 50) for i in range(15_000)) + b"}}",  # ~1 MB
+        b'{"name": "' + b"x" * 900_000 + b'"}',  # one long string, past the name's 100 characters
+    ],
+    ids=["deep", "wide", "long"],
+)
+def test_422_echoes_a_bounded_prefix_of_a_large_input(client, raw):
+    # The 422 once echoed the whole rejected input (a 3 MB body came back as a 3 MB error) and
+    # failed with a 500 when the input was nested a few hundred levels deep.
+    r = client.post("/api/items", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text[:300]
+    assert len(r.content) < 2_000, len(r.content)
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "name"]
+    assert isinstance(error["input"], str) and error["input"].endswith("\u2026")
+    assert error["input"][:4] in {"[[[[", '{"k0', '"xxx'}  # the start of the input's JSON text
+
+
+def test_422_lists_at_most_20_errors(client):
+    raw = b'{"name": "ok", ' + b", ".join(b'"extra%d": 1' % i for i in range(5_000)) + b"}"
+    r = client.post("/api/items", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert len(detail) == 21 and detail[-1]["type"] == "too_many_errors", detail[-1]
+    assert detail[-1]["msg"] == "4980 more errors not shown"
+    assert len(r.content) < 10_000

@@ -110,3 +110,13 @@ def test_stock_uvicorn_closes_them_under_the_next_request():
     """Why the linger exists: the request meets a closed connection (a 502 for a POST via Nginx)."""
     answer = asyncio.run(answer_on_an_idle_connection_after_shutdown_began(Server))
     assert not answer.startswith(b"HTTP/1.1 200"), answer
+
+
+def test_the_worker_takes_the_bundles_websocket_message_limit(monkeypatch):
+    from gunicorn.config import Config as GunicornConfig
+    from gunicorn.glogging import Logger
+
+    monkeypatch.setenv("SERVER_WS_MAX_SIZE", "4096")
+    cfg = GunicornConfig()
+    worker = DrainingUvicornWorker(0, 0, [], None, 30, cfg, Logger(cfg))
+    assert worker.config.ws_max_size == 4096  # UvicornWorker alone leaves Uvicorn's 16 MiB

@@ -22,10 +22,12 @@ def test_config_fits_nginx_and_compose(monkeypatch):
     assert conf["wsgi_app"] == "servers.asgi:create_app()"
 
 
-def test_unix_upstream_binds_the_socket_besides_tcp(monkeypatch):
+def test_unix_upstream_binds_the_socket_and_tcp_on_loopback_only(monkeypatch):
+    # Nginx comes over the socket: TCP stays for probes inside the container, not for neighbours
+    # on the backend network, which could otherwise bypass Nginx (tests/test_security.py).
     monkeypatch.setenv("SERVER_UPSTREAM", "unix")
     conf = runpy.run_path(str(CONF))
-    assert conf["bind"] == ["0.0.0.0:8000", "unix:/run/app/app.sock"]
+    assert conf["bind"] == ["127.0.0.1:8000", "unix:/run/app/app.sock"]
     assert conf["wsgi_app"] == "servers.asgi:create_app()"  # wraps in UnixPeerProxyHeaders itself
 
 
@@ -34,3 +36,9 @@ def test_several_replicas_keep_tcp_only(monkeypatch):
     monkeypatch.setenv("SERVER_REPLICAS", "2")
     conf = runpy.run_path(str(CONF))
     assert conf["bind"] == ["0.0.0.0:8000"] and conf["wsgi_app"] == "servers.asgi:create_app()"
+
+
+def test_websocket_messages_are_capped_at_64_kib_unless_set(monkeypatch):
+    assert runpy.run_path(str(CONF))["websocket_max_message_size"] == 64 * 1024
+    monkeypatch.setenv("SERVER_WS_MAX_SIZE", "1048576")
+    assert runpy.run_path(str(CONF))["websocket_max_message_size"] == 1048576

@@ -17,6 +17,7 @@ def test_uvicorn_gets_the_same_knobs_as_gunicorn():
     assert "--forwarded-allow-ips 10.1.0.0/24" in joined
     assert "--timeout-keep-alive 75" in joined and "--timeout-graceful-shutdown 25" in joined
     assert "--limit-max-requests 500" in joined and "--limit-max-requests-jitter 50" in joined
+    assert "--ws-max-size 65536" in joined  # SERVER_WS_MAX_SIZE, not Uvicorn's 16 MiB
 
 
 def test_uvicorn_reload_is_single_process():
