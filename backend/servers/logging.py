@@ -28,7 +28,7 @@ from logging.handlers import QueueHandler
 
 BATCH_INTERVAL_S = 0.05  # how stale a log line may get; the request path never waits for it
 DEFAULT_QUEUE_MAX = 10_000  # lines waiting for the writer; more are dropped and counted
-# The current request's id: set by servers/middleware/request_id.py, read by every log line.
+# The current request's id: set by servers/middleware/observe.py, read by every log line.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
 
@@ -176,7 +176,7 @@ def configure(level: str, queue_max: int = DEFAULT_QUEUE_MAX) -> None:
     _writer.q.maxsize = queue_max
     root.handlers[:] = [_ContextQueueHandler(_writer.q)]
     root.setLevel(level)
-    # The servers' own access logs are off: the app's (AccessLogMiddleware) has the request id.
+    # The servers' own access logs are off: the app's (servers/middleware/observe.py) has the request id.
     for name in ("uvicorn", "uvicorn.error", "gunicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
