@@ -100,10 +100,7 @@ class Observer:
             self.metrics.record(scope, status, seconds)
         if self.log:
             client = scope.get("client")
-            _access({
-                "method": scope["method"], "path": scope["path"], "status": status,
-                "duration_ms": round(seconds * 1000, 2), "client": client[0] if client else None,
-            })  # fmt: skip
+            _access(scope["method"], scope["path"], status, seconds, client[0] if client else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
