@@ -34,17 +34,26 @@ DEFAULT_QUEUE_MAX = 10_000  # lines waiting for the writer; more are dropped and
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
 _string = json.encoder.encode_basestring_ascii  # a str as _encode writes it (quoted, ensure_ascii)
+_int, _float = int.__repr__, float.__repr__  # an int (subclass too) and a finite float, as _encode
+_RID = '"request_id": '
 
 
 class JsonFormatter(logging.Formatter):
     _second: tuple[int, str] = (-1, "")  # the last whole second, formatted once
 
+    _milli: tuple[int, str] = (-1, "")  # the last millisecond, formatted once (lines come in bursts)
+
     def _timestamp(self, t: float) -> str:
+        milli, stamp = self._milli
+        if int(t * 1000) == milli:
+            return stamp
         second, text = self._second
         if int(t) != second:
             second, text = int(t), time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t))
             self._second = (second, text)
-        return f"{text}.{int(t % 1 * 1000):03d}Z"
+        stamp = f"{text}.{int(t % 1 * 1000):03d}Z"
+        self._milli = (int(t * 1000), stamp)
+        return stamp
 
     def _entry(self, t: float, level: str, logger: str, msg: str, rid: str | None, fields: dict | None) -> dict:
         entry = {"ts": self._timestamp(t), "level": level, "logger": logger, "msg": msg}
@@ -65,16 +74,19 @@ class JsonFormatter(logging.Formatter):
     def format_access(self, t: float, rid, method, path, status, seconds, client) -> str:
         """The access line: the bytes ``_encode`` writes for its entry, written directly."""
         duration = round(seconds * 1000, 2)
-        if not (type(status) is int and type(method) is type(path) is str and type(duration) is float
-                and (client is None or type(client) is str) and (not rid or type(rid) is str)):  # fmt: skip
-            fields = {"method": method, "path": path, "status": status, "duration_ms": duration, "client": client}
-            return _encode(self._entry(t, "info", "app.access", "request", rid, fields))
-        rid = f', "request_id": {_string(rid)}' if rid else ""
-        return (
-            f'{{"ts": "{self._timestamp(t)}", "level": "info", "logger": "app.access", "msg": "request"{rid},'
-            f' "method": {_string(method)}, "path": {_string(path)}, "status": {status},'
-            f' "duration_ms": {duration!r}, "client": {"null" if client is None else _string(client)}}}'
-        )
+        try:  # each of these raises TypeError on what JSON would write otherwise (a bool, None...)
+            fast = (
+                f'{{"ts": "{self._timestamp(t)}", "level": "info", "logger": "app.access", "msg": "request"'
+                f'{f", {_RID}{_string(rid)}" if rid else ""}, "method": {_string(method)}, "path": {_string(path)},'
+                f' "status": {_int(status)}, "duration_ms": {_float(duration)},'
+                f' "client": {"null" if client is None else _string(client)}}}'
+            )
+            if type(status) is not bool:
+                return fast
+        except TypeError:
+            pass
+        fields = {"method": method, "path": path, "status": status, "duration_ms": duration, "client": client}
+        return _encode(self._entry(t, "info", "app.access", "request", rid, fields))
 
 
 class _BoundedQueue:
