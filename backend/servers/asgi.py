@@ -3,33 +3,27 @@ per worker, after the fork).
 
 It loads the app (servers/loading.py) and wraps it in what the bundle gives every app, outermost
 first: forwarded headers over the unix socket, ``Connection: close`` while the worker drains, the
-liveness probe, root_path under API_PREFIX, request metrics, request ids, the JSON access log.
-The last four follow AppSettings (servers/settings.py); the first three are always there.
+liveness probe, root_path under API_PREFIX, and the request observer (servers/middleware/
+observe.py: request ids, the JSON access log, request metrics, each switchable). The last two
+follow AppSettings (servers/settings.py); the first three are always there.
 """
 
 import sys
 
 from servers import logging as bundle_logging
 from servers.loading import LoadError, load, project_on_path
-from servers.middleware.access_log import AccessLogMiddleware
 from servers.middleware.drain import CloseWhileDraining
 from servers.middleware.liveness import Liveness
-from servers.middleware.request_id import RequestIdMiddleware
+from servers.middleware.observe import Observer
 from servers.middleware.root_path import RootPath
 from servers.settings import AppSettings, ServerSettings
 from servers.unixpeer import UnixPeerProxyHeaders
 
 
 def wrap(app, settings: AppSettings, unix_socket: bool = False):
-    if settings.middleware and settings.access_log:
-        app = AccessLogMiddleware(app)
-    if settings.middleware and settings.request_id:
-        app = RequestIdMiddleware(app)  # outside the access log: its lines carry the id
-    if settings.metrics:
-        from servers.middleware.metrics import MetricsMiddleware, worker_started  # noqa: PLC0415 (metrics on only)
-
-        app = MetricsMiddleware(app)  # outside both: times everything the app does
-        worker_started()
+    ids, log = settings.middleware and settings.request_id, settings.middleware and settings.access_log
+    if ids or log or settings.metrics:
+        app = Observer(app, request_id=ids, access_log=log, metrics=settings.metrics)
     if settings.root_path:
         app = RootPath(app, settings.root_path)
     app = CloseWhileDraining(Liveness(app))

@@ -15,12 +15,20 @@ connection first, so under load the ones it may be writing on now are answered a
 the server after the response, never under a request. Only then does it run Uvicorn's own
 shutdown, which closes what is still idle. Direct ``uvicorn --workers`` is left stock: it is
 the comparison.
+
+Its main loop also ticks once a second instead of Uvicorn's ten times once no request has come
+for ``SLOW_AFTER_S``: each tick wakes an idle worker (about 30 us of CPU here, 0.2-0.3% of a
+core per worker at 0.1 s), and what a tick does is once a second anyway (the Date header,
+Gunicorn's heartbeat), but the request limit (SERVER_MAX_REQUESTS), which the 0.1 s tick checks
+while requests come. After a quiet spell, the first second of requests may pass the limit (its
+jitter is wider). A signal ends the wait at once: a stop or reload begins as promptly as before.
 """
 
 import asyncio
 import socket
 import sys
 import time
+from types import FrameType
 
 from gunicorn.arbiter import Arbiter
 from uvicorn.server import Server
@@ -31,9 +39,41 @@ from servers.settings import ServerSettings
 
 DRAIN_S = 0.1  # many event-loop turns; far below any client or proxy timeout
 IDLE_LINGER_S = 2.0  # well inside graceful_timeout (25 s); Nginx keeps idle upstream ones 60 s
+TICK_S, SLOW_TICK_S = 0.1, 1.0  # Uvicorn's tick; its once-a-second work (counter % 10 == 0)
+SLOW_AFTER_S = 10.0  # no request for this long: the worker is idle, tick slowly
+
+
+def _wake(tick: asyncio.Future) -> None:
+    if not tick.done():
+        tick.set_result(None)
 
 
 class DrainingServer(Server):
+    _tick: asyncio.Future | None = None
+
+    async def main_loop(self) -> None:
+        """Uvicorn's main loop (on_tick until it says exit), ticking slowly while idle."""
+        loop = asyncio.get_running_loop()
+        counter, seen, last_request = 0, -1, loop.time()
+        while not await self.on_tick(counter):
+            now = loop.time()
+            if self.server_state.total_requests != seen:
+                seen, last_request = self.server_state.total_requests, now
+            if now - last_request >= SLOW_AFTER_S:
+                counter, delay = 0, SLOW_TICK_S  # 0: every slow tick does the once-a-second work
+            else:
+                counter, delay = (counter + 1) % 864000, TICK_S
+            self._tick = tick = loop.create_future()
+            timer = loop.call_later(delay, _wake, tick)
+            await tick
+            timer.cancel()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        tick = self._tick
+        if tick is not None:  # a signal handler runs between the loop's turns: wake it at once
+            tick.get_loop().call_soon_threadsafe(_wake, tick)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
             server.close()  # closing twice (again in super().shutdown) is a no-op

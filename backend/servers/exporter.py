@@ -25,8 +25,11 @@ from prometheus_client import start_http_server
 from servers.metrics import multiprocess
 from servers.settings import ServerSettings
 
-SWEEP_INTERVAL_S = 1.0  # also between scrapes: dead workers leave "in progress" promptly, and
-# their files are folded into the archives (app/metrics/archive.py)
+# Tidying between scrapes: the files of workers dead for archive.GRACE_S (10 s) are folded into
+# the archives (servers/metrics/archive.py). Every scrape sweeps dead workers itself first, so
+# what it answers never waits for this; 5 s instead of 1 s is a fifth of an idle exporter's
+# wake-ups (0.08% of a core at 1 s, measured).
+SWEEP_INTERVAL_S = 5.0
 
 
 def main(argv: list[str]) -> None:

@@ -156,6 +156,10 @@ class Run(TypedDict):
     tool: NotRequired[str]  # v2: "locust" (default) | "wrk"
     cpu_us_per_request: NotRequired[dict[str, float | None]]  # v2: app, nginx, generator (+ postgres) (cgroup cpu.stat)
     cpu_busy: NotRequired[dict[str, float]]  # v2: share of the service's CPU set that was busy (0..1+)
+    # v2: the SUT CPU set's time from /proc/stat (0..1): user, system, softirq, steal, busy, and
+    # unattributed (busy that no container on the set was charged for: kernel work)
+    sut_cpuset: NotRequired[dict[str, float]]
+    throttled: NotRequired[dict[str, dict[str, float]]]  # v2: service -> CPU-quota throttling: periods, ms
 
 
 @with_config(_OPEN)

@@ -275,7 +275,7 @@ class Matrix:
     def _spec(self, sc, mode, rep, duration, fraction=None, target=None, tool="locust") -> RunSpec:
         return RunSpec(
             sc, mode, rep, self.s.users, duration, self.locust_workers, len(self.plan.generator), fraction, target,
-            tool, len(self.plan.sut),
+            tool, len(self.plan.sut), tuple(self.plan.sut), self.plan.shared,
         )  # fmt: skip
 
     def _measure(self, stack: Stack, topology: Topology, spec: RunSpec, step: Step) -> dict:

@@ -14,6 +14,12 @@ Where the counters are (first found wins):
 :class:`Watch` samples a set of containers every ``interval`` seconds in a thread (a file read
 each: negligible next to what is measured) and answers, for any window inside what it saw, the
 CPU each one used (interpolated between the two samples around each end) and its memory.
+
+Beside the containers' own counters it can read the CPU set's time from ``/proc/stat`` (user,
+system, softirq... of those CPUs, whoever spent it: kernel work charged to no container, the
+bridge, conntrack, softirqs of the network stack) and each container's CPU-quota throttling
+(``nr_throttled`` and the throttled time in ``cpu.stat``): a run is latency-bound only when the
+CPU set really had idle time (loadtest/report/limits.py).
 """
 
 import bisect
@@ -90,6 +96,49 @@ def percent_series(series: list[tuple[float, int]], t0: float, t1: float, step: 
     return out
 
 
+STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def parse_proc_stat(text: str, cpus: list[int]) -> dict[str, int]:
+    """/proc/stat's per-CPU lines summed over ``cpus``: clock ticks spent per kind."""
+    wanted = {f"cpu{c}" for c in cpus}
+    out = dict.fromkeys(STAT_FIELDS, 0)
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] in wanted:
+            for name, value in zip(STAT_FIELDS, parts[1:], strict=False):
+                out[name] += int(value)
+    return out
+
+
+def cpuset_shares(before: dict[str, float], after: dict[str, float]) -> dict[str, float] | None:
+    """Share of the CPU set's time per kind between two readings (0..1): ``user`` (with nice),
+    ``system``, ``softirq`` (with irq), ``steal``, and ``busy`` (all but idle and iowait).
+    None when no time passed."""
+    d = {k: after[k] - before[k] for k in STAT_FIELDS}
+    total = sum(d.values())
+    if total <= 0:
+        return None
+    shares = {
+        "user": d["user"] + d["nice"], "system": d["system"], "softirq": d["softirq"] + d["irq"],
+        "steal": d["steal"], "busy": total - d["idle"] - d["iowait"],
+    }  # fmt: skip
+    return {k: round(v / total, 3) for k, v in shares.items()}
+
+
+def parse_throttling(text: str) -> tuple[int, int] | None:
+    """(periods throttled, µs throttled) from a ``cpu.stat``: cgroup v2's ``throttled_usec``,
+    v1's ``throttled_time`` (ns). None without those lines (no quota controller there)."""
+    values = {k: int(v) for k, _, v in (line.partition(" ") for line in text.splitlines()) if v.strip().isdigit()}
+    if "nr_throttled" not in values:
+        return None
+    if "throttled_usec" in values:
+        return values["nr_throttled"], values["throttled_usec"]
+    if "throttled_time" in values:
+        return values["nr_throttled"], values["throttled_time"] // 1000
+    return None
+
+
 def cpuset_size(cpuset: str) -> int:
     """Number of CPUs in a cpuset string such as ``"0"``, ``"1,3"`` or ``"0-3,6"``."""
     n = 0
@@ -136,6 +185,14 @@ def _mem_bytes(cid: str, root: Path) -> int | None:
         current = _read(d / "memory.current")
         if current:
             return int(current) - parse_memory_stat(_read(d / "memory.stat") or "").get("inactive_file", 0)
+    return None
+
+
+def _throttling(cid: str, root: Path) -> tuple[int, int] | None:
+    for d in (root / "cpu" / "docker" / cid, root / "cpu,cpuacct" / "docker" / cid, *_v2_dirs(cid, root)):
+        text = _read(d / "cpu.stat")
+        if text and (found := parse_throttling(text)) is not None:
+            return found
     return None
 
 
@@ -189,6 +246,7 @@ def resolve_id(ref: str) -> str | None:
 class Series:
     cpu: list[tuple[float, int]] = field(default_factory=list)  # (time.time(), ns)
     mem: list[tuple[float, int]] = field(default_factory=list)  # (time.time(), bytes)
+    throttled: list[tuple[float, int, int]] = field(default_factory=list)  # (time.time(), periods, µs)
 
 
 class Watch:
@@ -196,6 +254,7 @@ class Watch:
 
     ``containers`` maps a label ("app", "nginx", "generator") to a container id or name; a name
     that does not exist yet (the generator of a `compose run`) is looked up until it appears.
+    ``cpus``: the CPUs whose /proc/stat time to sample too (the system under test's CPU set).
     """
 
     def __init__(
@@ -204,8 +263,12 @@ class Watch:
         interval: float = 0.1,
         root: Path = CGROUP_ROOT,
         resolve: Callable[[str], str | None] = resolve_id,
+        cpus: list[int] | None = None,
+        proc_stat: Path = Path("/proc/stat"),
     ) -> None:
         self.series = {label: Series() for label in containers}
+        self.cpus, self._proc_stat = list(cpus or []), proc_stat
+        self.cpuset: list[tuple[float, dict[str, int]]] = []  # (time.time(), ticks per kind)
         self._refs, self._ids = dict(containers), {}
         self._interval, self._root, self._resolve = interval, root, resolve
         self._api_fallback: set[str] = set()
@@ -240,6 +303,13 @@ class Watch:
             mem = _mem_bytes(cid, self._root)
             if mem is not None:
                 self.series[label].mem.append((now, mem))
+            throttled = _throttling(cid, self._root)
+            if throttled is not None:
+                self.series[label].throttled.append((now, *throttled))
+        if self.cpus:
+            text = _read(self._proc_stat)
+            if text:
+                self.cpuset.append((now, parse_proc_stat(text, self.cpus)))
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -274,3 +344,22 @@ class Watch:
             "mem_mb_max": round(max(mem), 1) if mem else 0.0,
             "samples": len(pct),
         }
+
+    def cpuset_busy(self, t0: float, t1: float) -> dict[str, float] | None:
+        """The CPU set's time shares in [t0, t1] (``cpuset_shares``), None without readings."""
+        ends = []
+        for t in (t0, t1):
+            ticks = {k: value_at([(ts, r[k]) for ts, r in self.cpuset], t) for k in STAT_FIELDS}
+            if any(v is None for v in ticks.values()):
+                return None
+            ends.append(ticks)
+        return cpuset_shares(*ends)
+
+    def throttled(self, label: str, t0: float, t1: float) -> dict[str, float] | None:
+        """Quota throttling in [t0, t1]: periods throttled and milliseconds throttled."""
+        s = self.series[label].throttled
+        periods = delta_ns([(t, n) for t, n, _ in s], t0, t1)
+        usec = delta_ns([(t, u) for t, _, u in s], t0, t1)
+        if periods is None or usec is None:
+            return None
+        return {"periods": round(periods), "ms": round(usec / 1000, 1)}

@@ -43,9 +43,12 @@ def wrk_window(generator_span: tuple[float, float] | None, measured_s: float, st
 
 
 def component_costs(watch: Watch, services: list[str], window: tuple[float, float], rps: float,
-                    cpus: dict[str, int]) -> dict:  # fmt: skip
+                    cpus: dict[str, int], generator_on_sut: bool = False) -> dict:  # fmt: skip
     """cpu_us_per_request / cpu_busy per service, and the per-container stats results.json keeps
-    (``containers`` for the system under test, ``generator`` usage separately)."""
+    (``containers`` for the system under test, ``generator`` usage separately); with the
+    watch's CPU set sampled, ``sut_cpuset``: its time shares (/proc/stat) and ``unattributed``,
+    the busy share no container on it was charged for (kernel work: softirqs, the bridge,
+    conntrack); ``throttled``: each container's CPU-quota throttling."""
     t0, t1 = window
     seconds = max(t1 - t0, 1e-9)
     requests = rps * seconds
@@ -60,9 +63,18 @@ def component_costs(watch: Watch, services: list[str], window: tuple[float, floa
         per_request[service] = per_request_us(cpu_ns, requests)
         busy[service] = busy_share(cpu_ns, seconds, cpus.get(service, 1))
         usage[service] = u
-    return {
+    out = {
         "cpu_us_per_request": per_request,
         "cpu_busy": {k: v for k, v in busy.items() if v is not None},
         "usage": usage,
         "window_s": round(seconds, 2),
     }
+    cpuset = watch.cpuset_busy(t0, t1)
+    if cpuset is not None:
+        on_set = [*services, "generator"] if generator_on_sut else services
+        charged = sum(busy[s] * cpus.get(s, 1) / len(watch.cpus) for s in on_set if busy.get(s) is not None)
+        out["sut_cpuset"] = {**cpuset, "unattributed": round(max(0.0, cpuset["busy"] - charged), 3)}
+    throttled = {s: t for s in [*services, "generator"] if s in watch.series and (t := watch.throttled(s, t0, t1))}
+    if throttled:
+        out["throttled"] = throttled
+    return out

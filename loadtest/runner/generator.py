@@ -30,6 +30,8 @@ class RunSpec:
     target_rps: float | None = None
     tool: str = "locust"  # "locust" | "wrk"
     sut_cpus: int = 1
+    sut_cpuset: tuple[int, ...] = ()  # its CPUs: their /proc/stat time is sampled too
+    generator_on_sut: bool = False  # too few CPUs to separate them: the generator shares the set
 
     @property
     def csv_prefix(self) -> str:
@@ -117,11 +119,12 @@ def _run_wrk(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, wat
 def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_rps: float | None = None) -> dict:
     """One run; its figures, per-component CPU, and the generator's headroom (results.json terms)."""
     name = f"{stack.project}-{spec.tool}-{uuid.uuid4().hex[:8]}"
-    watch = Watch({service: stack.container_id(service) for service in topology.services} | {"generator": name})
+    containers = {service: stack.container_id(service) for service in topology.services} | {"generator": name}
+    watch = Watch(containers, cpus=list(spec.sut_cpuset))
     measure = _run_wrk if spec.tool == "wrk" else _run_locust
     fields, window, warnings = measure(stack, topology, spec, raw_dir, watch, name)
     cpus = {"app": spec.sut_cpus, "nginx": spec.sut_cpus, "postgres": spec.sut_cpus, "generator": spec.generator_cpus}
-    costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus)
+    costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus, spec.generator_on_sut)
     usage = costs["usage"]
     gen = usage.pop("generator", {"cpu_pct_avg": 0.0, "cpu_pct_max": 0.0})
     # Peak, not mean: a generator pinned at its limit for part of a run already distorts it.
@@ -142,6 +145,7 @@ def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_
         "cpu_us_per_request": costs["cpu_us_per_request"],
         "cpu_busy": costs["cpu_busy"],
         "window_s": costs["window_s"],
+        **{k: costs[k] for k in ("sut_cpuset", "throttled") if k in costs},
         "generator": {
             "tool": spec.tool,
             "cpu_pct_avg": gen["cpu_pct_avg"],

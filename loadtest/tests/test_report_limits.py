@@ -43,6 +43,28 @@ def test_latency_bound_needs_every_cpu_below_85_percent():
     assert not limits.latency_bound(unknown)  # v1 results: never claimed
 
 
+def test_latency_bound_only_when_the_sut_cpu_set_had_idle_time():
+    run = make_run("nginx-uvicorn", "api-json", 1, 850)
+    run["mode"], run["window_s"] = "capacity", 10.0
+    run["sut_cpuset"] = {"user": 0.5, "system": 0.2, "softirq": 0.25, "steal": 0.0, "busy": 0.95, "unattributed": 0.3}
+    assert not limits.latency_bound(run)  # every container below 85 %, the CPUs full all the same
+    (label,) = limits.run_labels(run)
+    assert label == "cpu-set-bound (SUT CPU set 95% busy, 30% charged to no container)"
+    assert "SUT CPU set 95% busy, 30% charged to no container" in limits.likely_cause(run, 64)
+    run["sut_cpuset"]["busy"] = 0.6
+    assert limits.latency_bound(run) and limits.run_labels(run) == ["latency-bound"]
+
+
+def test_a_container_throttled_by_its_quota_is_not_latency_bound():
+    run = make_run("nginx-uvicorn", "api-json", 1, 850)
+    run["mode"], run["window_s"] = "capacity", 10.0
+    run["throttled"] = {"app": {"periods": 30, "ms": 200.0}}  # 2 % of the run: bursts, not a limit
+    assert limits.latency_bound(run)
+    run["throttled"]["app"]["ms"] = 1500.0  # 15 %
+    assert not limits.latency_bound(run)
+    assert limits.run_labels(run) == ["cpu-set-bound (app throttled 15% of the run)"]
+
+
 def test_tool_defaults_to_locust():
     run = make_run("gunicorn", "api-json", 1, 1000)
     del run["tool"], run["generator"]["tool"]

@@ -95,9 +95,17 @@ class _FakeWatch:
             k: cgroup.Series(cpu=[(float(t), int(r * t)) for t in range(11)]) for k, r in rates_ns_per_s.items()
         }
 
+    cpus = [0]
+
     def usage(self, label, t0, t1):
         s = self.series[label]
         return {"cpu_ns": cgroup.delta_ns(s.cpu, t0, t1), "samples": 3, "cpu_pct_avg": 0.0}
+
+    def cpuset_busy(self, t0, t1):
+        return None  # no /proc/stat readings
+
+    def throttled(self, label, t0, t1):
+        return None
 
 
 def test_component_costs_per_request_and_busy():
@@ -124,3 +132,66 @@ def test_locust_window_is_the_steady_part_of_the_history():
 def test_wrk_window_starts_when_the_generator_does():
     assert cost.wrk_window((10.2, 15.9), 5.0, 9.0, 16.5) == (10.2, 15.2)
     assert cost.wrk_window(None, 5.0, 9.0, 16.5) == (11.5, 16.5)
+
+
+PROC_STAT = """cpu  900 0 300 2000 10 0 40 0 0 0
+cpu0 500 0 200 300 0 0 30 0 0 0
+cpu1 400 0 100 1700 10 0 10 0 0 0
+intr 12345
+"""
+
+
+def test_proc_stat_sums_the_cpu_set_only():
+    assert cgroup.parse_proc_stat(PROC_STAT, [0]) == {
+        "user": 500, "nice": 0, "system": 200, "idle": 300, "iowait": 0, "irq": 0, "softirq": 30, "steal": 0,
+    }  # fmt: skip
+    assert cgroup.parse_proc_stat(PROC_STAT, [0, 1])["idle"] == 2000
+
+
+def test_cpuset_shares_count_kernel_time_as_busy():
+    before = dict.fromkeys(cgroup.STAT_FIELDS, 0)
+    after = {**before, "user": 40, "system": 20, "softirq": 25, "irq": 5, "idle": 10}
+    assert cgroup.cpuset_shares(before, after) == {
+        "user": 0.4,
+        "system": 0.2,
+        "softirq": 0.3,
+        "steal": 0.0,
+        "busy": 0.9,
+    }
+    assert cgroup.cpuset_shares(before, before) is None
+
+
+def test_throttling_from_cpu_stat_v1_and_v2():
+    assert cgroup.parse_throttling("nr_periods 10\nnr_throttled 3\nthrottled_time 4500000\n") == (3, 4500)
+    assert cgroup.parse_throttling("usage_usec 1\nnr_periods 10\nnr_throttled 2\nthrottled_usec 700\n") == (2, 700)
+    assert cgroup.parse_throttling("usage_usec 1\n") is None  # no quota controller
+
+
+def test_watch_reads_the_cpu_set_and_throttling_and_charges_the_rest_to_no_container(tmp_path):
+    """App charged 0.5 of the set's CPU; the set was 0.9 busy (softirq...): 0.4 unattributed."""
+    acct, quota = tmp_path / "cpuacct" / "docker" / CID, tmp_path / "cpu" / "docker" / CID
+    acct.mkdir(parents=True)
+    quota.mkdir(parents=True)
+    stat = tmp_path / "stat"
+    watch = cgroup.Watch({"app": CID, "generator": "g"}, root=tmp_path, resolve=lambda ref: CID if ref == CID else None,
+                         cpus=[0], proc_stat=stat)  # fmt: skip
+    for cpu_ns, (user, softirq, idle), (periods, throttled_ns) in [
+        (0, (0, 0, 0), (0, 0)),
+        (1_000_000_000, (60, 30, 10), (4, 100_000_000)),
+    ]:
+        (acct / "cpuacct.usage").write_text(str(cpu_ns))
+        (quota / "cpu.stat").write_text(f"nr_periods 20\nnr_throttled {periods}\nthrottled_time {throttled_ns}\n")
+        stat.write_text(f"cpu  1 1 1 1 1 1 1 1\ncpu0 {user} 0 0 {idle} 0 0 {softirq} 0 0 0\n")
+        watch.sample()
+    (t0, _), (t1, _) = watch.series["app"].cpu
+    busy = watch.cpuset_busy(t0, t1)
+    assert busy["busy"] == 0.9 and busy["softirq"] == 0.3
+    assert watch.throttled("app", t0, t1) == {"periods": 4, "ms": 100.0}
+    # Over a known window: the app charged 1 CPU-s in 2 s (0.5 of the set), the set 0.9 busy.
+    watch.series["app"].cpu = [(0.0, 0), (2.0, 1_000_000_000)]
+    watch.series["app"].throttled = [(0.0, 0, 0), (2.0, 4, 100_000)]
+    zero = dict.fromkeys(cgroup.STAT_FIELDS, 0)
+    watch.cpuset = [(0.0, zero), (2.0, {**zero, "user": 60, "softirq": 30, "idle": 10})]
+    out = cost.component_costs(watch, ["app"], (0.0, 2.0), 100.0, {"app": 1, "generator": 1})
+    assert out["cpu_busy"]["app"] == 0.5 and out["sut_cpuset"]["unattributed"] == 0.4
+    assert out["throttled"] == {"app": {"periods": 4, "ms": 100.0}}

@@ -4,8 +4,8 @@ prometheus-client's multiprocess value takes a lock, checks the pid and looks it
 every ``inc`` (0.57 us here); a request writes three of them. A cell keeps its running total
 and its position in the mmap file and writes the two doubles itself (0.12 us), the same bytes
 ``MmapedDict.write_value`` writes. Only for values that one thread alone writes (the event loop:
-the HTTP middleware's series); a cell belongs to the process that made it (after a fork, make
-new ones: app/middleware/metrics.py drops its cells in every forked child).
+the request metrics' series and in-progress gauge); a cell belongs to the process that made it
+(after a fork, make new ones: servers/middleware/metrics.py drops its cells in every forked child).
 
 Without a multiprocess directory (unit tests) a cell is the library's own value.
 """
@@ -16,7 +16,7 @@ pack_two_doubles = struct.Struct("dd").pack_into  # value, timestamp: prometheus
 
 
 class MmapCell:
-    """``inc`` is the whole write; the hottest caller (the HTTP middleware) inlines it:
+    """``inc`` is the whole write; the hottest caller (servers/middleware/metrics.py) inlines it:
     ``c.total += n; pack_two_doubles(c.file._m, c.pos, c.total, 0.0)`` (``_m``: the file may
     have grown into a new mapping since)."""
 

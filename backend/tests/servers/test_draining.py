@@ -120,3 +120,63 @@ def test_the_worker_takes_the_bundles_websocket_message_limit(monkeypatch):
     cfg = GunicornConfig()
     worker = DrainingUvicornWorker(0, 0, [], None, 30, cfg, Logger(cfg))
     assert worker.config.ws_max_size == 4096  # UvicornWorker alone leaves Uvicorn's 16 MiB
+
+
+async def ticks(server: DrainingServer, *windows: float) -> list[int]:
+    """on_tick calls in each window of seconds, one after the other; then a SIGTERM's handler,
+    and the loop must end within 50 ms (a signal wakes a slow tick at once)."""
+    import signal  # noqa: PLC0415
+
+    calls = 0
+    on_tick = server.on_tick
+
+    async def counted(counter: int) -> bool:
+        nonlocal calls
+        calls += 1
+        return await on_tick(counter)
+
+    server.on_tick = counted
+    loop = asyncio.create_task(server.main_loop())
+    counts = []
+    for window in windows:
+        before = calls
+        await asyncio.sleep(window)
+        counts.append(calls - before)
+    server.handle_exit(signal.SIGTERM, None)
+    await asyncio.wait_for(loop, 0.05)
+    return counts
+
+
+def draining_server() -> DrainingServer:
+    config = Config(app=app, lifespan="off", log_level="warning", limit_max_requests=1000)
+    config.load()
+    return DrainingServer(config)
+
+
+def test_an_idle_worker_ticks_once_a_second_and_a_signal_stops_it_at_once(monkeypatch):
+    monkeypatch.setattr("servers.draining.SLOW_AFTER_S", 1.0)
+    server = draining_server()
+    fast, _, slow = asyncio.run(ticks(server, 0.6, 0.6, 2.0))
+    assert fast >= 3  # Uvicorn's 0.1 s tick while requests may come (the request limit is checked)
+    assert slow <= 3  # then once a second (Uvicorn's own: 20)
+    assert dict(server.server_state.default_headers)[b"date"].endswith(b" GMT")  # the same tick keeps it
+
+
+def test_a_request_brings_the_fast_tick_back(monkeypatch):
+    monkeypatch.setattr("servers.draining.SLOW_AFTER_S", 0.2)
+    server = draining_server()
+
+    async def scenario() -> list[int]:
+        async def requests_from_now_on() -> None:
+            await asyncio.sleep(0.6)  # slow by now
+            while True:
+                server.server_state.total_requests += 1
+                await asyncio.sleep(0.05)
+
+        task = asyncio.get_running_loop().create_task(requests_from_now_on())
+        counts = await ticks(server, 1.5, 1.0)  # by 1.5 s the slow tick (at most 1 s) has seen them
+        task.cancel()
+        return counts
+
+    _, busy = asyncio.run(scenario())
+    assert busy >= 4  # 0.1 s ticks again (the slow one: at most 2 in that second)

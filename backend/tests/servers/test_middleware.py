@@ -56,3 +56,53 @@ def test_access_log_can_be_switched_off_alone(settings, monkeypatch):
         assert c.get("/api/work/json", headers={"X-Request-ID": "off-2"}).headers["x-request-id"] == "off-2"
         logging.getLogger("app.test").warning("marker-2")
     assert not [e for e in written_lines(stream, until="marker-2") if e.get("request_id") == "off-2"]
+
+
+def test_an_apps_own_request_id_header_is_replaced_by_the_requests():
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"X-Request-ID", b"app-made")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    r = TestClient(wrap(app, AppSettings(metrics=False))).get("/", headers={"X-Request-ID": "from-nginx"})
+    assert r.headers.get_list("x-request-id") == ["from-nginx"]
+
+
+def test_a_draining_worker_sends_the_request_id_and_connection_close(client):
+    from servers.middleware import drain  # noqa: PLC0415
+
+    drain.state.draining = True
+    try:
+        r = client.get("/api/work/json", headers={"X-Request-ID": "drain-1"})
+    finally:
+        drain.state.draining = False
+    assert r.headers["x-request-id"] == "drain-1" and r.headers["connection"] == "close"
+
+
+def test_the_access_log_line_of_a_streamed_response_times_its_last_body_byte(monkeypatch):
+    import asyncio  # noqa: PLC0415
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 206, "headers": []})
+        await send({"type": "http.response.body", "body": b"a", "more_body": True})
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.body", "body": b"b"})
+        await asyncio.sleep(0.3)  # after the response: a background task's time is not the request's
+
+    stream = io.StringIO()
+    monkeypatch.setattr(app_logging._writer, "stream", stream)
+    c = TestClient(wrap(app, AppSettings(metrics=False)))  # no `with`: this app has no lifespan
+    assert c.get("/s", headers={"X-Request-ID": "stream-1"}).status_code == 206
+    (entry,) = [e for e in written_lines(stream, until="stream-1") if e.get("request_id") == "stream-1"]
+    assert entry["status"] == 206 and 50 <= entry["duration_ms"] < 300
+
+
+def test_an_app_that_raises_before_responding_is_logged_as_500(monkeypatch):
+    async def app(scope, receive, send):
+        raise RuntimeError("boom")
+
+    stream = io.StringIO()
+    monkeypatch.setattr(app_logging._writer, "stream", stream)
+    c = TestClient(wrap(app, AppSettings(metrics=False)), raise_server_exceptions=False)
+    assert c.get("/b", headers={"X-Request-ID": "boom-1"}).status_code == 500
+    (entry,) = [e for e in written_lines(stream, until="boom-1") if e.get("request_id") == "boom-1"]
+    assert entry["status"] == 500 and entry["path"] == "/b"
