@@ -95,9 +95,7 @@ class Matrix:
         self.alphas = sequential.look_alphas(self.max_rounds, first_look=first) if s.adaptive else {}
         self.comparisons = self._comparisons() if s.adaptive else []
         self.stop_reason = ""  # why the rounds ended (adaptive)
-        self.results = new_document(
-            run_dir.name, manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
-        )
+        self.results = new_document(run_dir.name, {})  # the manifest is taken when the run starts
         self.results["scenarios"] = (
             {sc.name: {"label": sc.label, "description": sc.description} for sc in self.scenarios}
             if app
@@ -509,6 +507,7 @@ class Matrix:
         self.results["resilience"] = entries
 
     def run(self) -> dict:
+        self.results["manifest"] = manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
         expected = self.expected()
         planned = expected["planned_s"]
         with Reporter(console, planned, self.costs) as rep:
