@@ -33,6 +33,22 @@ class Edge:
         with self.client() as c:
             return c.get(path, **kw)
 
+    def wait_for_upstream(self, prefix: str = "/api", timeout: float = 60) -> int:
+        """Poll ``prefix``/ through Nginx until it reaches the app: any status but Nginx's own
+        502/504 (no app address yet, or none answering). Nothing is assumed of the app's routes
+        (a 404 from the app is an answer). Nginx follows Swarm's tasks by DNS (`resolve`, every
+        second), so a stack that has just converged may answer 502 for up to about a second."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            try:
+                last = self.get(f"{prefix.rstrip('/')}/").status_code
+                if last not in (502, 504):
+                    return last
+            except httpx.HTTPError as exc:
+                last = exc
+            time.sleep(0.2)
+        raise TimeoutError(f"Nginx did not reach the app under {prefix}/ within {timeout}s (last: {last})")
+
     def wait_for_api(self, timeout: float = 60) -> dict:
         """Poll /api/health through Nginx until it answers 200; return its body."""
         deadline, last = time.monotonic() + timeout, None

@@ -139,6 +139,10 @@ class SwarmStack(Edge):
         return "postgres" if "postgres" in self.profiles else "sqlite"
 
     @property
+    def api_prefix(self) -> str:  # where Nginx proxies to the app (docker-compose.yml's API_PREFIX)
+        return self._env().get("API_PREFIX") or "/api"
+
+    @property
     def stack_file(self) -> Path:
         return self.workdir / f"{self.name}.yml"
 
@@ -166,6 +170,7 @@ class SwarmStack(Edge):
                 pushed(svc["image"].removeprefix(f"{registry()}/"))
         docker("stack", "deploy", "--resolve-image", "never", "--prune", "-c", str(self.stack_file), self.name)
         self.wait_converged(timeout)
+        self.wait_for_upstream(self.api_prefix, max(10.0, timeout - (time.monotonic() - start)))
         return round(time.monotonic() - start, 1)
 
     def remove(self, timeout: float = 90, volumes: bool = False) -> None:
