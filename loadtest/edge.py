@@ -5,6 +5,7 @@ the resilience code talk to a compose project (loadtest.stack.Bundle) and a Swar
 
 import ssl
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -33,32 +34,28 @@ class Edge:
         with self.client() as c:
             return c.get(path, **kw)
 
-    def wait_for_upstream(self, prefix: str = "/api", timeout: float = 60) -> int:
+    def _poll(self, path: str, done: Callable[[httpx.Response], bool], timeout: float, interval: float, want: str):
+        """GET ``path`` through Nginx until ``done(response)``; return that response."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            try:
+                r = self.get(path)
+                if done(r):
+                    return r
+                last = r.status_code
+            except httpx.HTTPError as exc:
+                last = exc
+            time.sleep(interval)
+        raise TimeoutError(f"{path} did not answer {want} within {timeout}s (last: {last})")
+
+    def wait_for_upstream(self, prefix: str, timeout: float = 60) -> int:
         """Poll ``prefix``/ through Nginx until it reaches the app: any status but Nginx's own
         502/504 (no app address yet, or none answering). Nothing is assumed of the app's routes
         (a 404 from the app is an answer). Nginx follows Swarm's tasks by DNS (`resolve`, every
         second), so a stack that has just converged may answer 502 for up to about a second."""
-        deadline, last = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            try:
-                last = self.get(f"{prefix.rstrip('/')}/").status_code
-                if last not in (502, 504):
-                    return last
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.2)
-        raise TimeoutError(f"Nginx did not reach the app under {prefix}/ within {timeout}s (last: {last})")
+        path = f"{prefix.rstrip('/')}/"
+        return self._poll(path, lambda r: r.status_code not in (502, 504), timeout, 0.2, "from the app").status_code
 
     def wait_for_api(self, timeout: float = 60) -> dict:
         """Poll /api/health through Nginx until it answers 200; return its body."""
-        deadline, last = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            try:
-                r = self.get("/api/health")
-                if r.status_code == 200:
-                    return r.json()
-                last = r.status_code
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.5)
-        raise TimeoutError(f"/api/health did not answer 200 within {timeout}s (last: {last})")
+        return self._poll("/api/health", lambda r: r.status_code == 200, timeout, 0.5, "200").json()
