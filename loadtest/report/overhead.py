@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from loadtest.report import stats
 from loadtest.report.compare import ScenarioResult, TopologyRow, label_of
+from loadtest.report.goals import NGINX_SHARE_MAX
 from loadtest.report.questions import (
     DIRECT,
     NO_METRICS,
@@ -178,14 +179,15 @@ def _own_cpu_topology(results: Results | None, api: dict) -> str | None:
     return None
 
 
-def _cpu_share(ng: TopologyRow | None) -> Overhead:
-    formula = "µs/request(nginx) / µs/request(app), nginx-gunicorn api-json"
+def _cpu_share(ng: TopologyRow | None, proxied: str, api: str) -> Overhead:
+    formula = f"µs/request(nginx) / µs/request(app), {proxied} {api}"
+    target = f"<= {NGINX_SHARE_MAX:.0%}"
     if not ng or ng.us_app is None or ng.us_nginx is None:
-        return Overhead(PROXY_CPU, formula, "<= 50%", None, NOT_MEASURED,
-                        caveat="missing: cpu_us_per_request for nginx-gunicorn api-json")  # fmt: skip
+        return Overhead(PROXY_CPU, formula, target, None, NOT_MEASURED,
+                        caveat=f"missing: cpu_us_per_request for {proxied} {api}")  # fmt: skip
     value = ng.us_nginx / ng.us_app
     item = Overhead(
-        PROXY_CPU, formula, "<= 50%", value, MET if value <= 0.5 else NOT_MET,
+        PROXY_CPU, formula, target, value, MET if value <= NGINX_SHARE_MAX else NOT_MET,
         tool=ng.tool, headroom=ng.headroom, label=stats.DECIDED, rows=(ng,),
     )  # fmt: skip
     if item.status == NOT_MET:
@@ -218,7 +220,7 @@ def overheads(scenarios: list[ScenarioResult], results: Results | None = None) -
         _ratio(PROXY_OWN, (f"RPS({own_name or 'Nginx on its own CPU set'}) / RPS({DIRECT}), {api_name}",
                            [("a topology with topologies[].nginx_cpus != app_cpus", own), (DIRECT, g_own)]),
                ">= 100%", ">=", 1.0, own, g_own, quick=quick),
-        _cpu_share(ng),
+        _cpu_share(ng, proxied, api_name),
         _ratio(MIDDLEWARE, (f"1 − RPS({DIRECT}) / RPS({NO_MIDDLEWARE}), {api_name}",
                             [(f"{DIRECT} {api_name}", g_mw), (f"{NO_MIDDLEWARE} {api_name}", nomw)]),
                "<= 10%", "<=", 0.10, g_mw, nomw, quick=quick, one_minus=True),

@@ -14,6 +14,7 @@ from loadtest.report.charts import Chart, all_charts
 from loadtest.report.compare import ScenarioResult, analyze
 from loadtest.report.consistency import CsvCheck, check_against_csv
 from loadtest.report.faults import CAPACITY_MEANS, RECOVERY_MEANS, FaultRow, fault_row
+from loadtest.report.goals import Costs, costs
 from loadtest.report.overhead import Overhead, overheads
 from loadtest.report.recommend import p_text, pct, scenario_advice
 from loadtest.report.resources import Ceiling, Idle, ceilings, idle
@@ -29,6 +30,7 @@ class Report:
     cards: list[Card]
     scenarios: list[ScenarioResult]
     overheads: list[Overhead]
+    costs: Costs
     advice: list[tuple[str, list[str]]]
     charts: list[Chart]
     ceilings: list[Ceiling]
@@ -103,6 +105,7 @@ def build(run_dir: Path, results: Results | None = None, with_charts: bool = Tru
         cards=cards(scenarios, items, results, with_charts=with_charts),
         scenarios=scenarios,
         overheads=items,
+        costs=costs(scenarios, results),
         advice=[scenario_advice(s) for s in scenarios],
         charts=all_charts(scenarios) if with_charts else [],
         ceilings=ceilings(results),

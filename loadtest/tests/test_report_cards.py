@@ -38,7 +38,7 @@ def test_nginx_card_states_the_proxy_tax_three_ways(results):
     assert any(line.startswith("what stood in the way: per request, Nginx costs 180 µs") for line in card.limits)
     text = "\n".join(card.details)
     assert "Proxy tax, Nginx on its own CPU: 102.3% (target >= 100%: met)" in text
-    assert "Nginx CPU per request, share of the app's: 60.0% (target <= 50%: not met)" in text
+    assert "Nginx CPU per request, share of the app's: 60.0% (target <= 25%: not met)" in text
     # both generators side by side
     assert "api-json, nginx-gunicorn vs gunicorn: RPS −15.0%" in text
     assert "api-json, nginx-gunicorn (wrk) vs gunicorn (wrk): RPS −40.9%" in text

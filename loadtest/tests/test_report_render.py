@@ -136,3 +136,16 @@ def test_every_run_is_listed_with_its_limits(html, md):
     assert html.index('id="runs"') > html.index('id="charts"')
     assert "| nginx-uvicorn | api-json | capacity | locust | 1 |" in md and "| latency-bound |" in md
     assert "generator-bound (locust saturated)" in md
+
+
+def test_costs_against_the_goals_in_both_formats(html, md):
+    section = md[md.index("## Cost per request against the goals") : md.index("## Load generators")]
+    assert (
+        "| Nginx CPU per request, share of the app's | `µs(nginx) / µs(app), nginx-gunicorn api-json` | 60.0% |"
+        in section
+    )
+    assert "| ≤ 25% | ✗ |" in section and "| ✓ |" in section
+    assert "**Capacity model** (a model, not a measurement)" in section
+    assert "| nginx-gunicorn | 300 | 180 | 2,083 |" in section
+    assert html.index('id="overhead"') < html.index('id="costs"') < html.index('id="generators"')
+    assert '<td class="bad">✗</td>' in html and "Modelled req/s per core" in html
