@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from loadtest.appscenario import ScenarioError
+from loadtest.generator.appscenario import ScenarioError
 from loadtest.report import sequential
 from loadtest.report.questions import QUESTIONS
 from loadtest.resilience.faults import FAULTS

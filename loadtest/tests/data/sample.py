@@ -223,7 +223,10 @@ def build_results(quick: bool = False) -> dict:
             "measurement_path": "container to container on a Docker bridge network; no published ports",
             "settings": _settings(quick),
             "cpusets": {"app": "0-3", "nginx": "4", "generator": "5-7"},
-            "commands": ["make loadtest", "locust -f loadtest/scenarios/api.py --headless -u 100 -r 50 -t 40s"],
+            "commands": [
+                "make loadtest",
+                "locust -f loadtest/generator/scenarios/api.py --headless -u 100 -r 50 -t 40s",
+            ],
         },
         "scenarios": SCENARIOS,
         "topologies": {
