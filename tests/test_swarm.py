@@ -15,8 +15,7 @@ import subprocess
 import httpx
 import pytest
 
-from loadtest.resilience import swarm as updates
-from loadtest.swarm import (
+from loadtest.bundle.swarm import (
     build_images,
     ensure_swarm,
     label_postgres_node,
@@ -24,6 +23,7 @@ from loadtest.swarm import (
     run_locust,
     unlabel_postgres_node,
 )
+from loadtest.resilience import swarm as updates
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.containers

@@ -9,9 +9,9 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.resilience.matrix import run_all
 from loadtest.results import manifest
-from loadtest.results.paths import certs_dir, reports_dir
 from loadtest.results.schema import new_document
 
 MEASUREMENT_PATH = "host -> published loopback port -> Nginx (TLS) -> app; a fresh copy of the bundle per fault"

@@ -5,9 +5,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from loadtest.bundle.paths import ROOT
+from loadtest.bundle.stack import Bundle
 from loadtest.resilience.faults import FAULTS, Fault
-from loadtest.results.paths import ROOT
-from loadtest.stack import Bundle
 
 # The load comes from one address (the host, through the published loopback port): exempt from
 # the /api rate limit with the load test's own list, or the fault runs would measure 429s.

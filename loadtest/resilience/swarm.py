@@ -17,12 +17,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from loadtest.bundle.host import docker, make_secrets, write_app_env
+from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
+from loadtest.bundle.stack import STORES, free_port, store_env
+from loadtest.bundle.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 from loadtest.resilience import integrity
 from loadtest.resilience.load import LoadDriver
 from loadtest.resilience.outcome import summarize
-from loadtest.results.paths import ROOT, certs_dir, reports_dir
-from loadtest.stack import STORES, free_port, store_env
-from loadtest.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 
 TOPOLOGY = "swarm"
 # Load from the host through the published port: exempt it from the /api rate limit, as the
@@ -44,10 +45,7 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
                   "RUN printf 'import sys\\nprint(\"unhealthy: broken on purpose\")\\nsys.exit(1)\\n'"
                   " > /srv/bundle/servers/healthcheck.py",
                   "USER app:app"]  # fmt: skip
-    cmd = [os.environ.get("DOCKER", "docker"), "build", "-q", "-t", image, "-"]
-    out = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=300)
-    if out.returncode != 0:
-        raise RuntimeError(f"building {image} failed:\n{out.stderr[-2000:]}")
+    docker("build", "-q", "-t", image, "-", input="\n".join(lines) + "\n")
     DERIVED.append(image)
     return image
 
@@ -55,29 +53,25 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
 def remove_derived_images() -> None:
     """Once no task uses them: the engine keeps no image a run made for itself."""
     while DERIVED:
-        subprocess.run([os.environ.get("DOCKER", "docker"), "rmi", DERIVED.pop()], capture_output=True)
+        docker("rmi", DERIVED.pop(), check=False)
 
 
 def new_stack(
     certs: Path, store: str, tag: str, name: str | None = None, app_env: dict[str, str] | None = None, **env
 ) -> SwarmStack:
     """A stack of its own: free ports, its own reports folder and Postgres password, the load
-    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.stack.STORES); ``app_env``
+    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.bundle.stack.STORES); ``app_env``
     the demo's own settings on top (its env file, APP_ENV_FILE)."""
     workdir = Path(tempfile.mkdtemp(prefix="apibundle-swarm-"))
     reports = workdir / "reports"
     reports.mkdir()
     reports.chmod(0o755)
-    secrets = workdir / "secrets"
-    subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
-                   check=True, capture_output=True)  # fmt: skip
+    password_file = make_secrets(ROOT, workdir / "secrets")
     store_profiles = STORES[store][0]
     compose_env = store_env(store, ROOT)
     if app_env:
-        app_env_file = workdir / "app.env"
         base = Path(compose_env["APP_ENV_FILE"]).read_text() if compose_env else ""
-        app_env_file.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
-        compose_env = {"APP_ENV_FILE": str(app_env_file)}
+        compose_env = {"APP_ENV_FILE": str(write_app_env(workdir / "app.env", base, app_env))}
     return SwarmStack(
         name=name or f"apibundle-swarm-{uuid.uuid4().hex[:6]}",
         certs=certs,
@@ -88,7 +82,7 @@ def new_stack(
             "BUNDLE_TAG": tag,
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports,
-            "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
+            "POSTGRES_PASSWORD_FILE": password_file,
             "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
             "APP_CPUS": "1",
             "WEB_CONCURRENCY": "2",

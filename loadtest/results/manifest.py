@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-from loadtest.results.paths import ROOT
+from loadtest.bundle.paths import ROOT
 
 _VERSIONS = (
     "import importlib.metadata as m, json, platform;"

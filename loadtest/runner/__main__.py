@@ -31,6 +31,8 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
+from loadtest.bundle.stack import Stack
 from loadtest.generator.appscenario import ScenarioError
 from loadtest.report import sequential
 from loadtest.report.questions import QUESTIONS
@@ -38,7 +40,6 @@ from loadtest.resilience.faults import FAULTS
 from loadtest.resilience.matrix import TOPOLOGIES as FAULT_SERVERS
 from loadtest.resilience.matrix import run_one
 from loadtest.results import manifest
-from loadtest.results.paths import ROOT, certs_dir, reports_dir
 from loadtest.results.schema import load, new_document
 from loadtest.runner import calibration, cpus, generator, plan, rounds, scenarios, topologies
 from loadtest.runner.app import PROBE, App
@@ -49,7 +50,6 @@ from loadtest.runner.progress import Reporter
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
 from loadtest.runner.topologies import GENERATOR, Topology
-from loadtest.stack import Stack
 
 MEASUREMENT_PATH = (
     "Locust and wrk in a container on the same Docker bridge network as the system under test "

@@ -8,13 +8,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadtest.bundle.stack import Stack
 from loadtest.results.locust_csv import read_csvs
 from loadtest.runner import cost
 from loadtest.runner.cgroup import Watch
 from loadtest.runner.generators import locust, wrk
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.topologies import Topology
-from loadtest.stack import Stack
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
 from loadtest.resilience.faults import FAULTS
 from loadtest.resilience.matrix import TOPOLOGIES, run_one
 from loadtest.results import manifest
-from loadtest.results.paths import certs_dir, reports_dir
 from loadtest.results.schema import new_document
 from loadtest.runner import plan
 from loadtest.runner.__main__ import previous_costs

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from loadtest.results.paths import ROOT
+from loadtest.bundle.paths import ROOT
 
 COMPOSE_DIR = ROOT / "compose" / "loadtest"
 GENERATOR = COMPOSE_DIR / "generator.yml"

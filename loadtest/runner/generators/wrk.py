@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.results.paths import ROOT
+from loadtest.bundle.paths import ROOT
 
 SCRIPT = "/srv/loadtest/generator/wrk/report.lua"  # inside the generator image
 TIMEOUT_S = 10  # a request slower than this counts as a "timeout" error (wrk's default is 2 s)
