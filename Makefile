@@ -145,7 +145,7 @@ swarm-locust: $(VENV)/.installed ## Locust master + workers as Swarm services ag
 	$(SWARM) locust
 
 swarm-test: $(VENV)/.installed certs secrets images reports ## full-length Swarm rolling update + rollback under load, with a report
-	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm
+	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm_updates
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and the import-layer contracts (import-linter)
 	$(VENV)/bin/ruff check .

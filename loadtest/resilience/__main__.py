@@ -1,6 +1,6 @@
 """`make resilience`: every fault against Gunicorn and direct Uvicorn, full-length versions, then a
 report with the resilience table (``python -m loadtest.resilience``; SHORT=1 for CI's version;
-SWARM=1 adds rows for the Swarm rolling update and rollback, loadtest/resilience/swarm.py)."""
+SWARM=1 adds rows for the Swarm rolling update and rollback, loadtest/resilience/swarm_updates.py)."""
 
 import json
 import os
@@ -29,12 +29,16 @@ def main() -> int:
         entries = run_all(
             full_length, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True)
         )
-    if os.environ.get("SWARM", "") in {"1", "true", "yes"}:  # + the Swarm updates (loadtest/resilience/swarm.py)
-        from loadtest.resilience import swarm
+    if os.environ.get("SWARM", "") in {
+        "1",
+        "true",
+        "yes",
+    }:  # + the Swarm updates (loadtest/resilience/swarm_updates.py)
+        from loadtest.resilience import swarm_updates
 
         tag = os.environ.get("BUNDLE_TAG") or "latest"
         for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm.run_all(certs_dir(), full_length, tag, store, lambda m: print(m, file=sys.stderr))
+            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: print(m, file=sys.stderr))
     doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     (run_dir / "results.json").write_text(json.dumps(doc, indent=1))

@@ -41,10 +41,10 @@ from loadtest.resilience.matrix import TOPOLOGIES as FAULT_SERVERS
 from loadtest.resilience.matrix import run_one
 from loadtest.results import manifest
 from loadtest.results.schema import load, new_document
-from loadtest.runner import calibration, cpus, generator, plan, rounds, scenarios, topologies
+from loadtest.runner import calibration, cpus, measure, plan, rounds, scenarios, topologies
 from loadtest.runner.app import PROBE, App
-from loadtest.runner.generator import RunSpec
 from loadtest.runner.generators import wrk
+from loadtest.runner.measure import RunSpec
 from loadtest.runner.plan import Costs, Step
 from loadtest.runner.progress import Reporter
 from loadtest.runner.scenarios import Scenario
@@ -280,7 +280,7 @@ class Matrix:
         assert self.rep is not None
         ceiling = calibration.ceiling(self.calibration, spec.tool, topology.target)
         with self.rep.step(step) as rep:
-            run = generator.run(stack, topology, spec, self.run_dir / "raw", ceiling)
+            run = measure.run(stack, topology, spec, self.run_dir / "raw", ceiling)
             us = sum(v for k, v in (run.get("cpu_us_per_request") or {}).items() if k != "generator" and v)
             rep.note = f"{run['rps']:,.0f} req/s" + (f", {us:,.0f} µs/request" if us else "")
         if spec.mode != "warmup":
@@ -356,7 +356,7 @@ class Matrix:
         same list (requests.json) for every topology after it. ScenarioError stops the run."""
         assert self.app is not None and self.rep is not None
         self.rep.status(f"[bold]{topology.name}[/]: the app's OpenAPI document")
-        self.app.derive(self.run_dir, lambda url, out: generator.fetch(stack, url, out), topology.target)
+        self.app.derive(self.run_dir, lambda url, out: measure.fetch(stack, url, out), topology.target)
         self.app.write(self.run_dir)
         self.results["app"] = self.app.document()
         self.rep.line(f"requests from {self.app.openapi_path} (through {topology.name}):")
@@ -368,7 +368,7 @@ class Matrix:
         assert self.rep is not None
         extra = self.app.verify_args() if self.app else None
         with self.rep.step(step):
-            verdict = generator.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
+            verdict = measure.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
         if first or not verdict["ok"]:
             self.results["verification"][topology.name] = verdict
         if not verdict["ok"]:
@@ -381,7 +381,7 @@ class Matrix:
         return True
 
     def idle(self, stack: Stack, topology: Topology) -> None:
-        idle = generator.idle_cpu_pct(stack, topology, self.s.idle_s)
+        idle = measure.idle_cpu_pct(stack, topology, self.s.idle_s)
         self.results["topologies"][topology.name]["idle_cpu_pct"] = idle
 
     def stack(self, topology: Topology) -> Stack:

@@ -50,12 +50,14 @@ def main() -> int:
                 r.note = "met" if entry["met"] else "not met"
             entries.append(entry)
         took = rep.elapsed
-    if os.environ.get("SWARM", "") in YES:  # + the Swarm updates (loadtest/resilience/swarm.py), not in the plan
-        from loadtest.resilience import swarm
+    if (
+        os.environ.get("SWARM", "") in YES
+    ):  # + the Swarm updates (loadtest/resilience/swarm_updates.py), not in the plan
+        from loadtest.resilience import swarm_updates
 
         tag = os.environ.get("BUNDLE_TAG") or "latest"
         for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
+            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
     doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     doc["timing"] = {"planned_s": round(planned, 1), "took_s": round(took, 1), "overheads": plan.overheads(rep.seen)}

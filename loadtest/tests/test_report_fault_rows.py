@@ -1,4 +1,4 @@
-from loadtest.report.faults import BASELINE_DISTURBED, fault_row, resilience_sentence
+from loadtest.report.fault_rows import BASELINE_DISTURBED, fault_row, resilience_sentence
 
 
 def by_scenario(results):

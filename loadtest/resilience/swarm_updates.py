@@ -4,7 +4,7 @@ Both must cost zero failed requests, and every acknowledged create must still be
 
 Entries come out in the resilience report's format (loadtest/results/schema.py, Resilience),
 topology "swarm": `make swarm-test` writes them into a report, the container tests assert them.
-``python -m loadtest.resilience.swarm`` runs the full-length versions.
+``python -m loadtest.resilience.swarm_updates`` runs the full-length versions.
 """
 
 import json
