@@ -37,7 +37,7 @@ from loadtest.generator.appscenario import ScenarioError
 from loadtest.report import sequential
 from loadtest.report.questions import QUESTIONS
 from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import TOPOLOGIES as FAULT_SERVERS
+from loadtest.resilience.matrix import SERVERS as FAULT_SERVERS
 from loadtest.resilience.matrix import run_one
 from loadtest.results import manifest
 from loadtest.results.schema import load, new_document

@@ -17,7 +17,7 @@ from rich.console import Console
 from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
 from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import TOPOLOGIES, run_one
+from loadtest.resilience.matrix import HELD_TO_TARGETS, SERVERS, run_one
 from loadtest.results import manifest
 from loadtest.results.schema import new_document
 from loadtest.runner import plan
@@ -36,7 +36,7 @@ def main() -> int:
     run_dir = reports / run_id
     run_dir.mkdir(parents=True)
     costs = previous_costs(reports)
-    runs = [(f, server) for f in FAULTS for server in TOPOLOGIES]
+    runs = [(f, server) for f in FAULTS for server in SERVERS]
     steps = {key: Step(plan.FAULT, f"resilience: {key[0].name} on {key[1]}", tool="full" if full_length else "short")
              for key in runs}  # fmt: skip
     planned = plan.estimate(steps.values(), costs)
@@ -66,7 +66,7 @@ def main() -> int:
     from loadtest.report import write_report
 
     print(write_report(run_dir)["html"])
-    gunicorn = [e for e in entries if e["topology"] == "gunicorn" or e["topology"].startswith("swarm")]
+    gunicorn = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
     return 0 if all(e["met"] for e in gunicorn) else 1
 
 

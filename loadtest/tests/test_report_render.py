@@ -77,7 +77,7 @@ def test_markdown_tables(md):
         in md
     )
     assert "| — | nginx-granian | locust | 5 | 1,500.0 |" in md
-    assert "| recycle | nginx-uvicorn | 0 | none | 17.5 s | baseline disturbed |" in md
+    assert "| recycling | nginx-uvicorn | 0 | none | 17.5 s | baseline disturbed |" in md
     assert "![Median RPS per topology, one panel per scenario](charts/throughput.png)" in md
     for block in re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.MULTILINE):  # every row has its header's cell count
         lines = block.strip().splitlines()
