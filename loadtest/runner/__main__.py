@@ -28,7 +28,6 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
 from rich.console import Console
 
 from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
@@ -312,7 +311,6 @@ class Matrix:
 
     def describe(self, topology: Topology) -> dict:
         doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
-        doc.setdefault("upstream", _upstream(topology))
         doc.setdefault("idle_cpu_pct", {})
         return doc
 
@@ -539,16 +537,6 @@ class Matrix:
         console.print(off or f"took {plan.clock(took)}, planned {plan.clock(planned)}"
                       + (f" ({self.stop_reason})" if self.stop_reason else ""))  # fmt: skip
         return self.results
-
-
-def _upstream(topology: Topology) -> str | None:
-    """How Nginx reaches the app: x-topology's ``upstream`` (default tcp); None without Nginx."""
-    if not topology.nginx:
-        return None
-    declared = getattr(topology, "upstream", None)
-    if declared is None:  # the catalogue does not carry it (yet): read the topology file's block
-        declared = (yaml.safe_load(topology.file.read_text()).get("x-topology") or {}).get("upstream")
-    return declared or "tcp"
 
 
 def _point_latest(reports: Path, run_id: str) -> None:
