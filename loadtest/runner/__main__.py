@@ -505,7 +505,9 @@ class Matrix:
         self.results["resilience"] = entries
 
     def run(self) -> dict:
-        self.results["manifest"] = manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
+        self.results["manifest"] = manifest.collect(
+            self._settings_doc(), self._cpusets(), MEASUREMENT_PATH, self.env.get("APP_IMAGE")
+        )
         expected = self.expected()
         planned = expected["planned_s"]
         with Reporter(console, planned, self.costs) as rep:
