@@ -29,11 +29,8 @@ def main() -> int:
         entries = run_all(
             full_length, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True)
         )
-    if os.environ.get("SWARM", "") in {
-        "1",
-        "true",
-        "yes",
-    }:  # + the Swarm updates (loadtest/resilience/swarm_updates.py)
+    # + the Swarm updates (loadtest/resilience/swarm_updates.py)
+    if os.environ.get("SWARM", "") in {"1", "true", "yes"}:
         from loadtest.resilience import swarm_updates
 
         tag = os.environ.get("BUNDLE_TAG") or "latest"
@@ -45,11 +42,8 @@ def main() -> int:
     from loadtest.report import write_report
 
     print(write_report(run_dir)["html"])
-    return (
-        0
-        if all(e["met"] for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm"))
-        else 1
-    )
+    held = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
+    return 0 if all(e["met"] for e in held) else 1
 
 
 if __name__ == "__main__":

@@ -50,9 +50,8 @@ def main() -> int:
                 r.note = "met" if entry["met"] else "not met"
             entries.append(entry)
         took = rep.elapsed
-    if (
-        os.environ.get("SWARM", "") in YES
-    ):  # + the Swarm updates (loadtest/resilience/swarm_updates.py), not in the plan
+    # + the Swarm updates (loadtest/resilience/swarm_updates.py), not in the plan
+    if os.environ.get("SWARM", "") in YES:
         from loadtest.resilience import swarm_updates
 
         tag = os.environ.get("BUNDLE_TAG") or "latest"
