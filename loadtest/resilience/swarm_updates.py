@@ -7,14 +7,12 @@ topology "swarm": `make swarm-test` writes them into a report, the container tes
 ``python -m loadtest.resilience.swarm_updates`` runs the full-length versions.
 """
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from loadtest.bundle.host import docker, make_secrets, write_app_env
@@ -182,15 +180,13 @@ def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print
 
 def main() -> int:
     """`make swarm-test`: the full-length runs, then a report with the resilience table."""
-    from loadtest.report import write_report
+    from loadtest.report import run_folder
     from loadtest.results import manifest
     from loadtest.results.schema import new_document
 
     tag = os.environ.get("BUNDLE_TAG", "latest")
     stores = (os.environ.get("SWARM_STORES") or "sqlite postgres").split()
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = reports_dir(os.environ.get("REPORTS_DIR", "reports")) / run_id
-    run_dir.mkdir(parents=True)
+    run_dir = run_folder.new_run_dir(reports_dir(os.environ.get("REPORTS_DIR", "reports")))
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -199,10 +195,9 @@ def main() -> int:
     settings = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1",
                 "locust_workers": 0, "quick": False}  # fmt: skip
     path = "host -> published host-mode port -> Nginx (TLS) -> app tasks (Swarm dnsrr); one stack for both updates"
-    doc = new_document(run_id, manifest.collect(settings, {}, path))
+    doc = new_document(run_dir.name, manifest.collect(settings, {}, path))
     doc["resilience"] = entries
-    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
-    print(write_report(run_dir)["html"])
+    print(run_folder.write(run_dir, doc)["html"])
     for e in entries:
         print(f"{e['scenario']}: {e['requests']} requests, {e['failed_requests']} failed, {e['notes']}")
     return 0 if all(e["met"] for e in entries) else 1

@@ -20,12 +20,10 @@ the first topology that comes up); its request list is fixed in the run folder b
 first verification, and every topology's Locust, wrk and verify runs read that one file.
 """
 
-import json
 import os
 import statistics
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -33,7 +31,7 @@ from rich.console import Console
 from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
 from loadtest.bundle.stack import Stack
 from loadtest.generator.appscenario import ScenarioError
-from loadtest.report import sequential
+from loadtest.report import run_folder, sequential
 from loadtest.report.questions import QUESTIONS
 from loadtest.resilience.faults import FAULTS
 from loadtest.resilience.matrix import SERVERS as FAULT_SERVERS
@@ -541,13 +539,6 @@ class Matrix:
         return self.results
 
 
-def _point_latest(reports: Path, run_id: str) -> None:
-    latest = reports / "latest"
-    if latest.is_symlink() or latest.exists():
-        latest.unlink()
-    latest.symlink_to(run_id)
-
-
 def previous_costs(reports: Path) -> Costs:
     """The step overheads the last run on this machine measured (reports/latest), else the defaults."""
     try:
@@ -577,7 +568,6 @@ def build_images() -> None:
 def main() -> int:
     s = LoadtestSettings()
     reports = reports_dir(s.reports_dir)
-    run_dir = reports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
         app = App.from_settings(s) if s.app_dir else None
     except ScenarioError as exc:
@@ -586,7 +576,8 @@ def main() -> int:
         raise SystemExit("loadtest: LOCUSTFILE is for a user app: give APP_DIR too")
     if app is not None:
         console.print(f"app: {app.name} ({app.commit or 'not a git checkout'}), scenario from {app.source.kind}")
-    (run_dir / "raw").mkdir(parents=True)
+    run_dir = run_folder.new_run_dir(reports)
+    (run_dir / "raw").mkdir()
     matrix = Matrix(s, run_dir, app, previous_costs(reports))
     for line in matrix.describe_plan():
         console.print(line, highlight=False)
@@ -598,12 +589,7 @@ def main() -> int:
         results = matrix.run()
     except ScenarioError as exc:
         raise SystemExit(f"loadtest: {exc}") from None
-    (run_dir / "results.json").write_text(json.dumps(results, indent=1))
-    _point_latest(reports, run_dir.name)
-
-    from loadtest.report import write_report
-
-    paths = write_report(run_dir)
+    paths = run_folder.write(run_dir, results, latest=True)
     url = f"https://localhost:{os.environ.get('HTTPS_PORT', '8443')}/reports/{run_dir.name}/report.html"
     console.print(f"[green]report:[/] {paths['html']}  ({url})")
     return 1 if matrix.failed else 0
