@@ -122,12 +122,12 @@ $(VENV)/.installed: tests/requirements.txt backend/requirements.txt backend/serv
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
 	touch $@
 
-# Docker Swarm (loadtest/swarm.py; stack generated from docker-compose.yml by compose/swarm/generate.py).
+# Docker Swarm (loadtest/bundle/swarm.py; stack generated from docker-compose.yml by loadtest/bundle/swarm_stack.py).
 # Knobs: STACK (apibundle), STORE (postgres; sqlite for one node), MONITORING=1, HTTP_PORT/HTTPS_PORT, SWARM_ADVERTISE_ADDR, TAG (swarm-deploy),
 # LOCUST_WORKERS/USERS/DURATION (swarm-locust), SWARM_STORES (swarm-test: "sqlite postgres").
 # The stack runs on Postgres unless STORE is given: tasks on several nodes cannot share SQLite's file.
 SWARM_STORE = $(if $(filter command line environment environment override,$(origin STORE)),$(STORE),postgres)
-SWARM = STORE=$(SWARM_STORE) $(VENV)/bin/python -m loadtest.swarm
+SWARM = STORE=$(SWARM_STORE) $(VENV)/bin/python -m loadtest.bundle.swarm
 export STACK STORE TAG SWARM_ADVERTISE_ADDR MONITORING SWARM_STORES
 
 swarm-up: $(VENV)/.installed certs secrets images reports ## a single-node swarm if none, deploy the stack, wait until converged and healthy
@@ -145,7 +145,7 @@ swarm-locust: $(VENV)/.installed ## Locust master + workers as Swarm services ag
 	$(SWARM) locust
 
 swarm-test: $(VENV)/.installed certs secrets images reports ## full-length Swarm rolling update + rollback under load, with a report
-	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm
+	$(WITH_IMAGES) && $(VENV)/bin/python -m loadtest.resilience.swarm_updates
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and the import-layer contracts (import-linter)
 	$(VENV)/bin/ruff check .

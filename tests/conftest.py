@@ -1,5 +1,5 @@
 """The container suite: the real images, started by testcontainers' DockerCompose
-(loadtest/stack.py). Unit tests live next to their code, in backend/tests and loadtest/tests.
+(loadtest/bundle/stack.py). Unit tests live next to their code, in backend/tests and loadtest/tests.
 
 Each stack gets its own compose project name, free host ports and its own certificates, so
 a bundle left running by `make up` is never touched. In CI (CI=true) a missing Docker engine
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.stack import Bundle
+from loadtest.bundle.stack import Bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ same targets except where this version of Uvicorn is known not to:
 import pytest
 
 from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import TOPOLOGIES, run_one
+from loadtest.resilience.matrix import SERVERS, run_one
 
 pytestmark = pytest.mark.containers
 
@@ -29,7 +29,7 @@ def met_but_for_the_shutdown_race(fault, result) -> bool:
     return only_502 and bool(fault.met({**result, "failed_requests": 0, "error_codes": {}}))
 
 
-@pytest.mark.parametrize("server", list(TOPOLOGIES))
+@pytest.mark.parametrize("server", list(SERVERS))
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 def test_fault(fault, server, certs, tmp_path):
     result = run_one(fault, server, full_length=False, certs=certs, workdir=tmp_path)

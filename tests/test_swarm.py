@@ -5,7 +5,7 @@ tasks, a rolling update under steady load with zero failed requests, an update t
 healthcheck fails rolled back by Swarm itself, and Locust's master and workers as services. The
 load's clients never retry a request, and Nginx follows the tasks without a reload.
 
-The updates are the short versions of `make swarm-test` (loadtest/resilience/swarm.py)."""
+The updates are the short versions of `make swarm-test` (loadtest/resilience/swarm_updates.py)."""
 
 import json
 import os
@@ -15,8 +15,7 @@ import subprocess
 import httpx
 import pytest
 
-from loadtest.resilience import swarm as updates
-from loadtest.swarm import (
+from loadtest.bundle.swarm import (
     build_images,
     ensure_swarm,
     label_postgres_node,
@@ -24,6 +23,7 @@ from loadtest.swarm import (
     run_locust,
     unlabel_postgres_node,
 )
+from loadtest.resilience import swarm_updates as updates
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.containers

@@ -1,4 +1,4 @@
-"""The Swarm stack file (compose/swarm/generate.py) says what docker-compose.yml says: the same
+"""The Swarm stack file (loadtest/bundle/swarm_stack.py) says what docker-compose.yml says: the same
 images, environment, healthchecks, limits and replicas, with nothing `docker stack deploy`
 rejects, and the Swarm-only parts the README promises (dnsrr, host-mode ports, secrets, tmpfs
 mounts, the app's update and rollback policy). Needs the Docker CLI's compose plugin, no engine
@@ -13,12 +13,13 @@ import sys
 import pytest
 import yaml
 
-from loadtest.stack import STORES, store_env
+from loadtest.bundle.host import make_secrets
+from loadtest.bundle.stack import STORES, store_env
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.containers
 
-GENERATOR = ROOT / "compose" / "swarm" / "generate.py"
+GENERATOR = ROOT / "loadtest" / "bundle" / "swarm_stack.py"
 OVERRIDES = yaml.safe_load((ROOT / "compose" / "swarm" / "overrides.yml").read_text())["services"]
 REJECTED = {"build", "profiles", "depends_on", "container_name", "restart", "security_opt", "tmpfs", "cpuset",
             "pull_policy", "develop", "group_add", "shm_size"}  # fmt: skip
@@ -31,11 +32,9 @@ def store(request) -> str:
 
 @pytest.fixture(scope="module")
 def env(store, certs, tmp_path_factory) -> dict:
-    secrets = tmp_path_factory.mktemp("secrets")
-    subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
-                   check=True, capture_output=True)  # fmt: skip
+    password_file = make_secrets(ROOT, tmp_path_factory.mktemp("secrets"))
     return {**os.environ, "APP_UPSTREAM": "tcp", "APP_REPLICAS": "2", "CERTS_DIR": str(certs / "live"),
-            "HTTP_PORT": "28080", "HTTPS_PORT": "28443", "POSTGRES_PASSWORD_FILE": str(secrets / "postgres_password"),
+            "HTTP_PORT": "28080", "HTTPS_PORT": "28443", "POSTGRES_PASSWORD_FILE": str(password_file),
             **store_env(store, ROOT)}  # fmt: skip
 
 

@@ -18,7 +18,7 @@ import uuid
 import httpx
 import pytest
 
-from loadtest.stack import Bundle
+from loadtest.bundle.stack import Bundle
 from tests.conftest import ROOT
 from tests.prometheus_scrape import exec_in, scrape
 

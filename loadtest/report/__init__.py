@@ -5,8 +5,8 @@ Modules, in the order the report uses them: ``catalogue`` (labels and order from
 latency-bound, CPU per request), ``stats`` (repetitions, the smallest attainable p, verdicts),
 ``compare`` (rows per topology and tool, pairs), ``overhead`` (proxy tax three ways, middleware,
 static vs API), ``cards`` (one answer card per question), ``resources`` (generator ceilings,
-idle CPU), ``faults`` (resilience rows), ``recommend`` (sentences), ``charts``, ``consistency``
-(raw Locust CSVs), ``render`` (templates).
+idle CPU), ``fault_rows`` (resilience rows), ``recommend`` (sentences), ``charts``, ``consistency``
+(raw Locust CSVs), ``render`` (templates), ``run_folder`` (results.json and the report in a run's folder).
 """
 
 from loadtest.report.consistency import check_against_csv

@@ -16,7 +16,7 @@ from loadtest.report import sequential as seq
 from loadtest.report import stats
 from loadtest.report.charts import Bar, Chart, bar_chart, cost_chart
 from loadtest.report.compare import PairResult, ScenarioResult, TopologyRow
-from loadtest.report.faults import resilience_summary
+from loadtest.report.fault_rows import resilience_summary
 from loadtest.report.overhead import (
     INDICATIVE,
     MET,

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtest.bundle.paths import ROOT
 from loadtest.report import sequential as seq
 from loadtest.report.recommend import pct
 from loadtest.report.render import write_report
-from loadtest.results.paths import ROOT
 from loadtest.results.schema import Results, SchemaError, load
 
 REFERENCE = ROOT / "docs" / "reference"

@@ -13,7 +13,7 @@ from loadtest.report.catalogue import Catalogue
 from loadtest.report.charts import Chart, all_charts
 from loadtest.report.compare import ScenarioResult, analyze
 from loadtest.report.consistency import CsvCheck, check_against_csv
-from loadtest.report.faults import CAPACITY_MEANS, RECOVERY_MEANS, FaultRow, fault_row
+from loadtest.report.fault_rows import CAPACITY_MEANS, RECOVERY_MEANS, FaultRow, fault_row
 from loadtest.report.goals import Costs, costs
 from loadtest.report.overhead import Overhead, overheads
 from loadtest.report.recommend import p_text, pct, scenario_advice

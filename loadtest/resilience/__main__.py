@@ -1,17 +1,16 @@
 """`make resilience`: every fault against Gunicorn and direct Uvicorn, full-length versions, then a
 report with the resilience table (``python -m loadtest.resilience``; SHORT=1 for CI's version;
-SWARM=1 adds rows for the Swarm rolling update and rollback, loadtest/resilience/swarm.py)."""
+SWARM=1 adds rows for the Swarm rolling update and rollback, loadtest/resilience/swarm_updates.py)."""
 
-import json
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest.resilience.matrix import run_all
+from loadtest.bundle.paths import certs_dir, reports_dir
+from loadtest.report import run_folder
+from loadtest.resilience.matrix import HELD_TO_TARGETS, run_all
 from loadtest.results import manifest
-from loadtest.results.paths import certs_dir, reports_dir
 from loadtest.results.schema import new_document
 
 MEASUREMENT_PATH = "host -> published loopback port -> Nginx (TLS) -> app; a fresh copy of the bundle per fault"
@@ -22,28 +21,23 @@ SETTINGS = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 
 def main() -> int:
     full_length = os.environ.get("SHORT", "") not in {"1", "true", "yes"}
     reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = reports / run_id
-    run_dir.mkdir(parents=True)
+    run_dir = run_folder.new_run_dir(reports)
     with tempfile.TemporaryDirectory() as work:
         entries = run_all(
             full_length, certs_dir(), Path(work), progress=lambda m: print(m, file=sys.stderr, flush=True)
         )
-    if os.environ.get("SWARM", "") in {"1", "true", "yes"}:  # + the Swarm updates (loadtest/resilience/swarm.py)
-        from loadtest.resilience import swarm
+    # + the Swarm updates (loadtest/resilience/swarm_updates.py)
+    if os.environ.get("SWARM", "") in {"1", "true", "yes"}:
+        from loadtest.resilience import swarm_updates
 
         tag = os.environ.get("BUNDLE_TAG") or "latest"
         for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm.run_all(certs_dir(), full_length, tag, store, lambda m: print(m, file=sys.stderr))
-    doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
+            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: print(m, file=sys.stderr))
+    doc = new_document(run_dir.name, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
-    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
-    from loadtest.report import write_report
-
-    print(write_report(run_dir)["html"])
-    return (
-        0 if all(e["met"] for e in entries if e["topology"] == "gunicorn" or e["topology"].startswith("swarm")) else 1
-    )
+    print(run_folder.write(run_dir, doc)["html"])
+    held = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
+    return 0 if all(e["met"] for e in held) else 1
 
 
 if __name__ == "__main__":

@@ -237,9 +237,9 @@ class GracefulStop(Fault):
             try:
                 with stack.client() as c:
                     status = c.get("/api/work/io", params={"ms": ms}).status_code
-                inflight.append(Outcome(t0, time.monotonic(), "json", status))
+                inflight.append(Outcome(t0, time.monotonic(), "io", status))
             except httpx.HTTPError as exc:
-                inflight.append(Outcome(t0, time.monotonic(), "json", None, type(exc).__name__))
+                inflight.append(Outcome(t0, time.monotonic(), "io", None, type(exc).__name__))
 
         threads = [threading.Thread(target=slow_call) for _ in range(8)]
         for t in threads:

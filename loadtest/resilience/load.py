@@ -14,11 +14,11 @@ import httpx
 class Outcome:
     t0: float
     t1: float
-    kind: str  # "read" | "json" | "create"
+    kind: str  # "health" (GET /api/health) | "read" | "create" | "io" (GET /api/work/io)
     status: int | None  # None: no HTTP answer at all (connection reset, timeout)
     error: str | None = None
     item: tuple[int, str] | None = None  # (id, name) of a created item
-    worker_pid: int | None = None  # the worker that answered, where the response says (json)
+    worker_pid: int | None = None  # the worker that answered, where the response says (health)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +41,7 @@ class LoadDriver:
     without an answer is a failed request.
     """
 
-    MIX = ("json", "read", "create", "json", "read")
+    MIX = ("health", "read", "create", "health", "read")
 
     def __init__(self, base_url: str, verify, threads: int = 6, pause: float = 0.01,
                  burst: tuple[int, float] | None = None, timeout: float = 40.0) -> None:  # fmt: skip
@@ -65,7 +65,7 @@ class LoadDriver:
             elif kind == "read" and self._known_ids:
                 r = client.get(f"/api/items/{random.choice(self._known_ids)}")
             else:
-                kind = "json"
+                kind = "health"
                 r = client.get("/api/health")
                 pid = r.json().get("worker_pid") if r.status_code == 200 else None
             if kind == "create" and r.status_code in (200, 201):  # 200: a replayed create
@@ -93,7 +93,7 @@ class LoadDriver:
 
     def _bursty(self, index: int) -> None:
         size, gap = self.burst
-        kinds = itertools.cycle(("json", "read"))
+        kinds = itertools.cycle(("health", "read"))
         with self._client() as client:
             while not self._stop.is_set():
                 for _ in range(size):

@@ -5,15 +5,24 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from loadtest.bundle.paths import ROOT
+from loadtest.bundle.stack import Bundle
 from loadtest.resilience.faults import FAULTS, Fault
-from loadtest.results.paths import ROOT
-from loadtest.stack import Bundle
 
 # The load comes from one address (the host, through the published loopback port): exempt from
 # the /api rate limit with the load test's own list, or the fault runs would measure 429s.
 RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
 # Every fault runs against each of these (APP_SERVER values of the bundle).
-TOPOLOGIES = {"gunicorn": "Gunicorn + UvicornWorker", "uvicorn": "uvicorn --workers N"}
+SERVERS = {"gunicorn": "Gunicorn + UvicornWorker", "uvicorn": "uvicorn --workers N"}
+
+
+def topology_name(server: str, store: str = "sqlite") -> str:
+    """The load test's name for the same set-up (compose/loadtest/topologies/): the bundle is
+    Nginx in front of ``server``, so Gunicorn is nginx-gunicorn, on Postgres nginx-gunicorn-postgres."""
+    return f"nginx-{server}" if store == "sqlite" else f"nginx-{server}-{store}"
+
+
+HELD_TO_TARGETS = topology_name("gunicorn")  # the prod profile: every fault must meet its target
 
 
 def stack_for(
@@ -51,14 +60,19 @@ def run_one(fault: Fault, server: str, full_length: bool, certs: Path, workdir: 
             print("\n".join(line for line in stack.logs("nginx").splitlines() if '"status":2' not in line))
     finally:
         stack.stop()
-    topology = server if store == "sqlite" else f"{server}-{store}"
-    return {"scenario": fault.name, "title": fault.title, "topology": topology, "target": fault.target, **result}
+    return {
+        "scenario": fault.name,
+        "title": fault.title,
+        "topology": topology_name(server, store),
+        "target": fault.target,
+        **result,
+    }
 
 
 def run_all(full_length: bool, certs: Path, workdir: Path, progress: Callable[[str], None] = print) -> list[dict]:
     results = []
     for fault in FAULTS:
-        for server in TOPOLOGIES:
+        for server in SERVERS:
             progress(f"resilience: {fault.name} on {server}")
             results.append(run_one(fault, server, full_length, certs, workdir / f"{fault.name}-{server}"))
     return results

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-from loadtest.results.paths import ROOT
+from loadtest.bundle.paths import ROOT
 
 _VERSIONS = (
     "import importlib.metadata as m, json, platform;"
@@ -35,13 +35,13 @@ def _git_commit() -> str:
     return f"{commit}{' (with uncommitted changes)' if dirty else ''}"
 
 
-def image_versions(tag: str | None = None) -> dict[str, str]:
+def image_versions(app_image: str | None = None) -> dict[str, str]:
     """Versions inside the images the run used. The comparison image is the prod image plus
-    Granian (backend/Dockerfile target `compare`), so it answers for both."""
-    tag = tag or os.environ.get("BUNDLE_TAG") or "latest"
-    versions = json.loads(
-        _out(["docker", "run", "--rm", "--entrypoint", "python3", f"apibundle/backend-compare:{tag}", "-c", _VERSIONS])
-    )
+    Granian (backend/Dockerfile target `compare`), so it answers for both. ``app_image``: the
+    runs' APP_IMAGE (a user's app, make loadtest APP_DIR=...); None: the demo's, as in sut.yml."""
+    tag = os.environ.get("BUNDLE_TAG") or "latest"
+    compare = f"{app_image or 'apibundle/backend'}-compare:{tag}"
+    versions = json.loads(_out(["docker", "run", "--rm", "--entrypoint", "python3", compare, "-c", _VERSIONS]))
     versions["nginx"] = _out(["docker", "run", "--rm", "--entrypoint", "nginx", f"apibundle/nginx:{tag}", "-v"]).rsplit(
         "/", 1
     )[-1]
@@ -49,14 +49,14 @@ def image_versions(tag: str | None = None) -> dict[str, str]:
     return versions
 
 
-def collect(settings: dict, cpusets: dict, measurement_path: str) -> dict:
+def collect(settings: dict, cpusets: dict, measurement_path: str, app_image: str | None = None) -> dict:
     info = docker.from_env().version()
     return {
         "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count(),
         "git_commit": _git_commit(),
         "host": {"kernel": platform.release(), "docker": info.get("Version", "?"), "os": platform.platform()},
-        "versions": image_versions(),
+        "versions": image_versions(app_image),
         "measurement_path": measurement_path,
         "settings": settings,
         "cpusets": cpusets,

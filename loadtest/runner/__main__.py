@@ -20,36 +20,33 @@ the first topology that comes up); its request list is fixed in the run folder b
 first verification, and every topology's Locust, wrk and verify runs read that one file.
 """
 
-import json
 import os
 import statistics
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
 from rich.console import Console
 
-from loadtest.appscenario import ScenarioError
-from loadtest.report import sequential
+from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
+from loadtest.bundle.stack import Stack
+from loadtest.generator.appscenario import ScenarioError
+from loadtest.report import run_folder, sequential
 from loadtest.report.questions import QUESTIONS
 from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import TOPOLOGIES as FAULT_SERVERS
+from loadtest.resilience.matrix import SERVERS as FAULT_SERVERS
 from loadtest.resilience.matrix import run_one
 from loadtest.results import manifest
-from loadtest.results.paths import ROOT, certs_dir, reports_dir
 from loadtest.results.schema import load, new_document
-from loadtest.runner import calibration, cpus, generator, plan, rounds, scenarios, topologies
+from loadtest.runner import calibration, cpus, measure, plan, rounds, scenarios, topologies
 from loadtest.runner.app import PROBE, App
-from loadtest.runner.generator import RunSpec
 from loadtest.runner.generators import wrk
+from loadtest.runner.measure import RunSpec
 from loadtest.runner.plan import Costs, Step
 from loadtest.runner.progress import Reporter
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.settings import LoadtestSettings
 from loadtest.runner.topologies import GENERATOR, Topology
-from loadtest.stack import Stack
 
 MEASUREMENT_PATH = (
     "Locust and wrk in a container on the same Docker bridge network as the system under test "
@@ -280,7 +277,7 @@ class Matrix:
         assert self.rep is not None
         ceiling = calibration.ceiling(self.calibration, spec.tool, topology.target)
         with self.rep.step(step) as rep:
-            run = generator.run(stack, topology, spec, self.run_dir / "raw", ceiling)
+            run = measure.run(stack, topology, spec, self.run_dir / "raw", ceiling)
             us = sum(v for k, v in (run.get("cpu_us_per_request") or {}).items() if k != "generator" and v)
             rep.note = f"{run['rps']:,.0f} req/s" + (f", {us:,.0f} µs/request" if us else "")
         if spec.mode != "warmup":
@@ -312,7 +309,6 @@ class Matrix:
 
     def describe(self, topology: Topology) -> dict:
         doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
-        doc.setdefault("upstream", _upstream(topology))
         doc.setdefault("idle_cpu_pct", {})
         return doc
 
@@ -356,7 +352,7 @@ class Matrix:
         same list (requests.json) for every topology after it. ScenarioError stops the run."""
         assert self.app is not None and self.rep is not None
         self.rep.status(f"[bold]{topology.name}[/]: the app's OpenAPI document")
-        self.app.derive(self.run_dir, lambda url, out: generator.fetch(stack, url, out), topology.target)
+        self.app.derive(self.run_dir, lambda url, out: measure.fetch(stack, url, out), topology.target)
         self.app.write(self.run_dir)
         self.results["app"] = self.app.document()
         self.rep.line(f"requests from {self.app.openapi_path} (through {topology.name}):")
@@ -368,7 +364,7 @@ class Matrix:
         assert self.rep is not None
         extra = self.app.verify_args() if self.app else None
         with self.rep.step(step):
-            verdict = generator.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
+            verdict = measure.verify(stack, topology, seed=50, extra=extra, probe=PROBE)
         if first or not verdict["ok"]:
             self.results["verification"][topology.name] = verdict
         if not verdict["ok"]:
@@ -381,7 +377,7 @@ class Matrix:
         return True
 
     def idle(self, stack: Stack, topology: Topology) -> None:
-        idle = generator.idle_cpu_pct(stack, topology, self.s.idle_s)
+        idle = measure.idle_cpu_pct(stack, topology, self.s.idle_s)
         self.results["topologies"][topology.name]["idle_cpu_pct"] = idle
 
     def stack(self, topology: Topology) -> Stack:
@@ -507,7 +503,9 @@ class Matrix:
         self.results["resilience"] = entries
 
     def run(self) -> dict:
-        self.results["manifest"] = manifest.collect(self._settings_doc(), self._cpusets(), MEASUREMENT_PATH)
+        self.results["manifest"] = manifest.collect(
+            self._settings_doc(), self._cpusets(), MEASUREMENT_PATH, self.env.get("APP_IMAGE")
+        )
         expected = self.expected()
         planned = expected["planned_s"]
         with Reporter(console, planned, self.costs) as rep:
@@ -541,23 +539,6 @@ class Matrix:
         return self.results
 
 
-def _upstream(topology: Topology) -> str | None:
-    """How Nginx reaches the app: x-topology's ``upstream`` (default tcp); None without Nginx."""
-    if not topology.nginx:
-        return None
-    declared = getattr(topology, "upstream", None)
-    if declared is None:  # the catalogue does not carry it (yet): read the topology file's block
-        declared = (yaml.safe_load(topology.file.read_text()).get("x-topology") or {}).get("upstream")
-    return declared or "tcp"
-
-
-def _point_latest(reports: Path, run_id: str) -> None:
-    latest = reports / "latest"
-    if latest.is_symlink() or latest.exists():
-        latest.unlink()
-    latest.symlink_to(run_id)
-
-
 def previous_costs(reports: Path) -> Costs:
     """The step overheads the last run on this machine measured (reports/latest), else the defaults."""
     try:
@@ -587,7 +568,6 @@ def build_images() -> None:
 def main() -> int:
     s = LoadtestSettings()
     reports = reports_dir(s.reports_dir)
-    run_dir = reports / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
         app = App.from_settings(s) if s.app_dir else None
     except ScenarioError as exc:
@@ -596,7 +576,8 @@ def main() -> int:
         raise SystemExit("loadtest: LOCUSTFILE is for a user app: give APP_DIR too")
     if app is not None:
         console.print(f"app: {app.name} ({app.commit or 'not a git checkout'}), scenario from {app.source.kind}")
-    (run_dir / "raw").mkdir(parents=True)
+    run_dir = run_folder.new_run_dir(reports)
+    (run_dir / "raw").mkdir()
     matrix = Matrix(s, run_dir, app, previous_costs(reports))
     for line in matrix.describe_plan():
         console.print(line, highlight=False)
@@ -608,12 +589,7 @@ def main() -> int:
         results = matrix.run()
     except ScenarioError as exc:
         raise SystemExit(f"loadtest: {exc}") from None
-    (run_dir / "results.json").write_text(json.dumps(results, indent=1))
-    _point_latest(reports, run_dir.name)
-
-    from loadtest.report import write_report
-
-    paths = write_report(run_dir)
+    paths = run_folder.write(run_dir, results, latest=True)
     url = f"https://localhost:{os.environ.get('HTTPS_PORT', '8443')}/reports/{run_dir.name}/report.html"
     console.print(f"[green]report:[/] {paths['html']}  ({url})")
     return 1 if matrix.failed else 0

@@ -4,7 +4,7 @@ What the runner needs to measure it instead of the demo: its name and commit (fo
 the one scenario (``app``) its request list or locustfile makes, the compose variables that put
 its image and settings into every topology, and the run's request list, fixed once
 (``requests.json`` and wrk's ``wrk-requests.txt`` in the run folder, which the generator mounts
-at /out). Where the list comes from: loadtest/appscenario/sources.py.
+at /out). Where the list comes from: loadtest/generator/appscenario/sources.py.
 """
 
 import subprocess
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loadtest.appscenario import model, openapi, sources, wrk
-from loadtest.appscenario.model import Request, ScenarioError
+from loadtest.generator.appscenario import model, openapi, sources, wrk_input
+from loadtest.generator.appscenario.model import Request, ScenarioError
 from loadtest.runner.scenarios import Scenario
 
 NAME = "app"  # the scenario's name in results.json
@@ -133,7 +133,7 @@ class App:
         """requests.json and wrk's input in the run folder (what every topology's runs read)."""
         assert self.requests is not None
         model.dump(self.requests, run_dir / REQUESTS_FILE, self.source.kind)
-        (run_dir / WRK_FILE).write_text(wrk.script_input(self.requests), encoding="utf-8")
+        (run_dir / WRK_FILE).write_text(wrk_input.script_input(self.requests), encoding="utf-8")
 
     def derive(self, run_dir: Path, fetch: Callable[[str, str], str | None], target: str) -> None:
         """From the OpenAPI document, fetched through ``target`` into the run folder by ``fetch(url,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from loadtest.bundle.paths import ROOT
+from loadtest.bundle.stack import Stack
 from loadtest.results.locust_csv import read_csvs
-from loadtest.results.paths import ROOT
 from loadtest.runner import cost
 from loadtest.runner.cgroup import Watch
 from loadtest.runner.generators import locust, wrk
-from loadtest.stack import Stack
 
 CALIBRATION_FILE = ROOT / "compose" / "loadtest" / "calibration.yml"
 TARGETS = {"https": "https://nginx:9443", "http": "http://nginx:9080"}  # compose/loadtest/calibration.conf

@@ -5,20 +5,19 @@ Uvicorn; SHORT=1: the CI-length versions; SWARM=1 adds the Swarm updates), with 
 duration printed first, a progress bar weighted by seconds on a terminal and one line per fault
 run in a log, and at the end how long it took against the plan."""
 
-import json
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
+from loadtest.bundle.paths import certs_dir, reports_dir
+from loadtest.report import run_folder
 from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
 from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import TOPOLOGIES, run_one
+from loadtest.resilience.matrix import HELD_TO_TARGETS, SERVERS, run_one
 from loadtest.results import manifest
-from loadtest.results.paths import certs_dir, reports_dir
 from loadtest.results.schema import new_document
 from loadtest.runner import plan
 from loadtest.runner.__main__ import previous_costs
@@ -32,11 +31,9 @@ YES = {"1", "true", "yes"}
 def main() -> int:
     full_length = os.environ.get("SHORT", "") not in YES
     reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = reports / run_id
-    run_dir.mkdir(parents=True)
+    run_dir = run_folder.new_run_dir(reports)
     costs = previous_costs(reports)
-    runs = [(f, server) for f in FAULTS for server in TOPOLOGIES]
+    runs = [(f, server) for f in FAULTS for server in SERVERS]
     steps = {key: Step(plan.FAULT, f"resilience: {key[0].name} on {key[1]}", tool="full" if full_length else "short")
              for key in runs}  # fmt: skip
     planned = plan.estimate(steps.values(), costs)
@@ -50,21 +47,19 @@ def main() -> int:
                 r.note = "met" if entry["met"] else "not met"
             entries.append(entry)
         took = rep.elapsed
-    if os.environ.get("SWARM", "") in YES:  # + the Swarm updates (loadtest/resilience/swarm.py), not in the plan
-        from loadtest.resilience import swarm
+    # + the Swarm updates (loadtest/resilience/swarm_updates.py), not in the plan
+    if os.environ.get("SWARM", "") in YES:
+        from loadtest.resilience import swarm_updates
 
         tag = os.environ.get("BUNDLE_TAG") or "latest"
         for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
-    doc = new_document(run_id, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
+            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
+    doc = new_document(run_dir.name, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     doc["timing"] = {"planned_s": round(planned, 1), "took_s": round(took, 1), "overheads": plan.overheads(rep.seen)}
-    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
     console.print(plan.ending(took, planned) or f"took {plan.clock(took)}, planned {plan.clock(planned)}")
-    from loadtest.report import write_report
-
-    print(write_report(run_dir)["html"])
-    gunicorn = [e for e in entries if e["topology"] == "gunicorn" or e["topology"].startswith("swarm")]
+    print(run_folder.write(run_dir, doc)["html"])
+    gunicorn = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
     return 0 if all(e["met"] for e in gunicorn) else 1
 
 

@@ -1,5 +1,5 @@
 """The scenario catalogue: id -> the Locust file and user class that run it, and how the report
-names it. Its order is the report's order. A new scenario is a module in loadtest/scenarios/
+names it. Its order is the report's order. A new scenario is a module in loadtest/generator/scenarios/
 and one entry here."""
 
 from dataclasses import dataclass

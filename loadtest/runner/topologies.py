@@ -1,5 +1,5 @@
 """Topologies are compose fragments under compose/loadtest/topologies/; each describes itself in an
-``x-topology`` block (label, description, target, server, worker, proxy, store), so adding a topology is
+``x-topology`` block (label, description, target, server, worker, proxy, store, upstream), so adding a topology is
 adding a file. Each runs as its own compose project with the generator (generator.yml)."""
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from loadtest.results.paths import ROOT
+from loadtest.bundle.paths import ROOT
 
 COMPOSE_DIR = ROOT / "compose" / "loadtest"
 GENERATOR = COMPOSE_DIR / "generator.yml"
@@ -30,6 +30,7 @@ class Topology:
     minimal: bool = False
     workers: int | None = None  # a fixed worker count (WEB_CONCURRENCY) instead of the run's N
     store: str = "sqlite"  # postgres: the topology runs the bundle's Postgres, measured as its own service
+    upstream: str | None = None  # how Nginx reaches the app: tcp or unix; None without Nginx
 
     @property
     def nginx(self) -> bool:
@@ -59,6 +60,7 @@ def load(file: Path) -> Topology:
         minimal=meta.get("verify") == "minimal",
         workers=_fixed_workers(doc),
         store=meta.get("store", "sqlite"),
+        upstream=meta.get("upstream", "tcp") if meta["proxy"] == "nginx" else None,
     )
 
 
@@ -86,5 +88,5 @@ def describe(t: Topology, workers: int, app_cpus: str) -> dict:
     return {
         "label": t.label, "description": t.description, "server": t.server, "worker": t.worker, "proxy": t.proxy,
         "workers": t.workers or workers, "app_cpus": app_cpus, "tls": t.target.startswith("https"),
-        "store": t.store,
+        "store": t.store, "upstream": t.upstream,
     }  # fmt: skip

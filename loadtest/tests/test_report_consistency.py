@@ -1,22 +1,5 @@
-import csv
-from pathlib import Path
-
 from loadtest.report.consistency import check_against_csv
-
-PREFIX = "raw/gunicorn/api-json/capacity-r1"
-
-
-def edit_csv(run_dir: Path, prefix: str, column: str, value: str) -> None:
-    path = run_dir / f"{prefix}_stats.csv"
-    with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        if row["Name"] == "Aggregated":
-            row[column] = value
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+from loadtest.tests.data.csv_edit import PREFIX, edit_csv
 
 
 def test_matching_data_passes(run_dir):

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from loadtest.report.render import build, render_html, render_markdown
+from loadtest.tests.data.csv_edit import PREFIX, edit_csv
 from loadtest.tests.data.sample import write_run_dir
-from loadtest.tests.test_report_consistency import PREFIX, edit_csv
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_html_tables(html):
     assert "<td>wrk/https</td><td>wrk</td><td>https</td>" in html  # calibration table
     assert '<td class="bad">app 3.1%</td>' in html  # idle CPU above 2% of a core
     for text in ("Example CPU @ 3.0GHz (8 CPUs)", "generator: <code>5-7</code>", "uvicorn 0.38.0",
-                 "container to container on a Docker bridge network", "locust -f loadtest/scenarios/api.py",
+                 "container to container on a Docker bridge network", "locust -f loadtest/generator/scenarios/api.py",
                  "How to read this", "repetitions interleaved across topologies (5 rounds)"):  # fmt: skip
         assert text in html
 
@@ -77,7 +77,7 @@ def test_markdown_tables(md):
         in md
     )
     assert "| — | nginx-granian | locust | 5 | 1,500.0 |" in md
-    assert "| recycle | nginx-uvicorn | 0 | none | 17.5 s | baseline disturbed |" in md
+    assert "| recycling | nginx-uvicorn | 0 | none | 17.5 s | baseline disturbed |" in md
     assert "![Median RPS per topology, one panel per scenario](charts/throughput.png)" in md
     for block in re.findall(r"((?:^\|.*\|\n)+)", md, flags=re.MULTILINE):  # every row has its header's cell count
         lines = block.strip().splitlines()

@@ -6,12 +6,12 @@ import subprocess
 
 import pytest
 
-from loadtest.appscenario import ScenarioError
+from loadtest.generator.appscenario import ScenarioError
 from loadtest.runner import app as apprun
 from loadtest.runner import scenarios
 from loadtest.runner.generators.locust import LocustSpec
 from loadtest.runner.settings import LoadtestSettings
-from loadtest.tests.test_appscenario import NOTES_TOML, notes_openapi
+from loadtest.tests.data.notes_app import NOTES_TOML, notes_openapi
 
 
 @pytest.fixture(autouse=True)
@@ -109,12 +109,16 @@ def test_a_user_locustfile_runs_as_it_is(monkeypatch, project):
     assert app.env()["APP_LOCUST_DIR"] == str(project / "load")
     spec = LocustSpec("https://nginx:8443", sc.locustfile, sc.user_class, 10, 5, 1, "/out/x")
     args = spec.args()
-    assert args[:3] == ["-f", "/srv/loadtest/scenarios/user_locustfile.py,/srv/app-locust/mine.py", "--headless"]
+    assert args[:3] == [
+        "-f",
+        "/srv/loadtest/generator/scenarios/user_locustfile.py,/srv/app-locust/mine.py",
+        "--headless",
+    ]
 
 
 def test_the_demo_locust_args_are_unchanged():
     spec = LocustSpec("https://nginx:8443", "api_json.py", "JsonUser", 10, 5, 1, "/out/x")
-    assert spec.args()[:4] == ["-f", "/srv/loadtest/scenarios/api_json.py", "JsonUser", "--headless"]
+    assert spec.args()[:4] == ["-f", "/srv/loadtest/generator/scenarios/api_json.py", "JsonUser", "--headless"]
 
 
 def test_scenarios_with_app_dir(monkeypatch, project):

@@ -71,3 +71,10 @@ def test_the_postgres_topology_measures_its_store_as_a_service():
     }  # fmt: skip
     assert topologies.describe(pg, workers=1, app_cpus="0")["store"] == "postgres"
     assert topologies.discover()["nginx-gunicorn-unix"].store == "sqlite"
+
+
+def test_the_upstream_is_what_the_topology_file_declares():
+    shipped = topologies.discover()
+    upstream = {name: t.upstream for name, t in shipped.items()}
+    assert (upstream["nginx-gunicorn-unix"], upstream["nginx-gunicorn"], upstream["gunicorn"]) == ("unix", "tcp", None)
+    assert topologies.describe(shipped["nginx-gunicorn-unix"], workers=4, app_cpus="0-3")["upstream"] == "unix"

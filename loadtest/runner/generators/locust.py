@@ -5,13 +5,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-SCENARIOS = "/srv/loadtest/scenarios"  # inside the generator image
+SCENARIOS = "/srv/loadtest/generator/scenarios"  # inside the generator image
 
 
 @dataclass(frozen=True)
 class LocustSpec:
     target: str  # base URL
-    locustfile: str  # file name under /srv/loadtest/scenarios/, or an absolute path; several: a,b
+    locustfile: str  # file name under /srv/loadtest/generator/scenarios/, or an absolute path; several: a,b
     user_class: str  # "": every User class the locustfile(s) define
     users: int
     duration: int  # seconds

@@ -1,7 +1,7 @@
 """wrk runs: capacity with a native generator (Debian's wrk, in the generator image).
 
 wrk runs in the generator container on the compose network, pinned to the generator's CPU
-set (``docker compose run --rm --entrypoint wrk locust ...``), with loadtest/wrk/report.lua,
+set (``docker compose run --rm --entrypoint wrk locust ...``), with loadtest/generator/wrk/report.lua,
 which rotates over the paths given to it and prints one JSON line when done. It measures what
 Locust cannot drive on a small machine: the static site, the JSON endpoint, and so the proxy
 tax. Locust stays the generator for user flows and fixed-rate runs.
@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.results.paths import ROOT
+from loadtest.bundle.paths import ROOT
 
-SCRIPT = "/srv/loadtest/wrk/report.lua"  # inside the generator image
+SCRIPT = "/srv/loadtest/generator/wrk/report.lua"  # inside the generator image
 TIMEOUT_S = 10  # a request slower than this counts as a "timeout" error (wrk's default is 2 s)
-ASSET = re.compile(r'(?:href|src)="(/assets/[^"]+)"')  # as loadtest/scenarios/static.py finds them
+ASSET = re.compile(r'(?:href|src)="(/assets/[^"]+)"')  # as loadtest/generator/scenarios/static.py finds them
 
 # Per scenario: the paths wrk rotates over. Scenarios not listed here are Locust's only.
 # api-read: a list page, then three item reads (ReadUser's 1:3 weights; items seeded by the verifier).

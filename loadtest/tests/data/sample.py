@@ -173,15 +173,16 @@ def _settings(quick: bool) -> dict:
 
 
 def _resilience() -> list[dict]:
+    """Names as loadtest/resilience/matrix.py writes them (test_report_fault_rows checks)."""
     base = {"lost_items": 0, "target": "recovery <= 5 s", "error_codes": {}, "failed_requests": 0, "stalls": []}
     return [
-        {**base, "scenario": "worker-kill", "topology": "nginx-gunicorn", "failed_requests": 3,
+        {**base, "scenario": "kill-worker", "topology": "nginx-gunicorn", "failed_requests": 3,
          "error_codes": {"502": 3}, "recovery_s": 1.2, "capacity_after_pct": 99.0, "met": True,
          "notes": "master respawned the worker", "baseline_rps": 410.0, "baseline_disturbed": False},
-        {**base, "scenario": "worker-kill", "topology": "nginx-uvicorn", "failed_requests": 40,
+        {**base, "scenario": "kill-worker", "topology": "nginx-uvicorn", "failed_requests": 40,
          "error_codes": {"502": 40}, "recovery_s": None, "capacity_after_pct": 75.0, "met": False,
          "notes": "worker not replaced"},  # a v1-style entry: no v2 fields
-        {**base, "scenario": "recycle", "topology": "nginx-uvicorn", "recovery_s": 17.5, "capacity_after_pct": None,
+        {**base, "scenario": "recycling", "topology": "nginx-uvicorn", "recovery_s": 17.5, "capacity_after_pct": None,
          "met": False, "notes": "18 requests slower than 2 s", "baseline_rps": 22.0, "baseline_disturbed": True,
          "stalls": [{"worker_pid": 31, "start_s": 4.0, "duration_s": 12.5, "cause": "worker recycled mid-request"}]},
         {**base, "scenario": "graceful-stop", "topology": "nginx-gunicorn", "recovery_s": 0.0,
@@ -223,7 +224,10 @@ def build_results(quick: bool = False) -> dict:
             "measurement_path": "container to container on a Docker bridge network; no published ports",
             "settings": _settings(quick),
             "cpusets": {"app": "0-3", "nginx": "4", "generator": "5-7"},
-            "commands": ["make loadtest", "locust -f loadtest/scenarios/api.py --headless -u 100 -r 50 -t 40s"],
+            "commands": [
+                "make loadtest",
+                "locust -f loadtest/generator/scenarios/api.py --headless -u 100 -r 50 -t 40s",
+            ],
         },
         "scenarios": SCENARIOS,
         "topologies": {

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadtest.appscenario import model
+from loadtest.generator.appscenario import model
 
 ROOT = Path(__file__).parents[2]
 
@@ -23,7 +23,7 @@ def test_the_request_list_user_has_one_weighted_task_per_request(tmp_path):
     requests = [model.Request("GET", "/api/notes", weight=3), model.Request("POST", "/api/notes", {"t": 1}, expect=201)]
     model.dump(requests, tmp_path / "requests.json", "loadtest.toml")
     code = (
-        "import json; from loadtest.scenarios import request_list as m; u = m.RequestListUser;"
+        "import json; from loadtest.generator.scenarios import request_list as m; u = m.RequestListUser;"
         "print(json.dumps([u.abstract, len(u.tasks), sorted(t.__name__ for t in set(u.tasks))]))"
     )
     abstract, count, names = json.loads(child(code, {"REQUESTS_FILE": str(tmp_path / "requests.json")}))
@@ -31,13 +31,13 @@ def test_the_request_list_user_has_one_weighted_task_per_request(tmp_path):
 
 
 def test_the_request_list_module_imports_without_a_run(tmp_path):
-    code = "from loadtest.scenarios import request_list as m; print(hasattr(m, 'RequestListUser'))"
+    code = "from loadtest.generator.scenarios import request_list as m; print(hasattr(m, 'RequestListUser'))"
     assert child(code, {"REQUESTS_FILE": str(tmp_path / "none.json")}).strip() == "False"
 
 
 def test_the_user_locustfile_shim(tmp_path):
     code = (
-        "from loadtest.scenarios import user_locustfile; from locust import FastHttpUser;"
+        "from loadtest.generator.scenarios import user_locustfile; from locust import FastHttpUser;"
         "from locust.clients import HttpSession; s = HttpSession('https://nginx:8443', None, None);"
         "print(FastHttpUser.insecure, s.verify)"
     )

@@ -4,25 +4,24 @@ Both must cost zero failed requests, and every acknowledged create must still be
 
 Entries come out in the resilience report's format (loadtest/results/schema.py, Resilience),
 topology "swarm": `make swarm-test` writes them into a report, the container tests assert them.
-``python -m loadtest.resilience.swarm`` runs the full-length versions.
+``python -m loadtest.resilience.swarm_updates`` runs the full-length versions.
 """
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
+from loadtest.bundle.host import docker, make_secrets, write_app_env
+from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
+from loadtest.bundle.stack import STORES, free_port, store_env
+from loadtest.bundle.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 from loadtest.resilience import integrity
 from loadtest.resilience.load import LoadDriver
 from loadtest.resilience.outcome import summarize
-from loadtest.results.paths import ROOT, certs_dir, reports_dir
-from loadtest.stack import STORES, free_port, store_env
-from loadtest.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 
 TOPOLOGY = "swarm"
 # Load from the host through the published port: exempt it from the /api rate limit, as the
@@ -44,10 +43,7 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
                   "RUN printf 'import sys\\nprint(\"unhealthy: broken on purpose\")\\nsys.exit(1)\\n'"
                   " > /srv/bundle/servers/healthcheck.py",
                   "USER app:app"]  # fmt: skip
-    cmd = [os.environ.get("DOCKER", "docker"), "build", "-q", "-t", image, "-"]
-    out = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=300)
-    if out.returncode != 0:
-        raise RuntimeError(f"building {image} failed:\n{out.stderr[-2000:]}")
+    docker("build", "-q", "-t", image, "-", input="\n".join(lines) + "\n")
     DERIVED.append(image)
     return image
 
@@ -55,29 +51,25 @@ def derived_image(base: str, tag: str, broken: bool = False) -> str:
 def remove_derived_images() -> None:
     """Once no task uses them: the engine keeps no image a run made for itself."""
     while DERIVED:
-        subprocess.run([os.environ.get("DOCKER", "docker"), "rmi", DERIVED.pop()], capture_output=True)
+        docker("rmi", DERIVED.pop(), check=False)
 
 
 def new_stack(
     certs: Path, store: str, tag: str, name: str | None = None, app_env: dict[str, str] | None = None, **env
 ) -> SwarmStack:
     """A stack of its own: free ports, its own reports folder and Postgres password, the load
-    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.stack.STORES); ``app_env``
+    tests' rate-limit exemption; ``store`` sqlite or postgres (loadtest.bundle.stack.STORES); ``app_env``
     the demo's own settings on top (its env file, APP_ENV_FILE)."""
     workdir = Path(tempfile.mkdtemp(prefix="apibundle-swarm-"))
     reports = workdir / "reports"
     reports.mkdir()
     reports.chmod(0o755)
-    secrets = workdir / "secrets"
-    subprocess.run([str(ROOT / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
-                   check=True, capture_output=True)  # fmt: skip
+    password_file = make_secrets(ROOT, workdir / "secrets")
     store_profiles = STORES[store][0]
     compose_env = store_env(store, ROOT)
     if app_env:
-        app_env_file = workdir / "app.env"
         base = Path(compose_env["APP_ENV_FILE"]).read_text() if compose_env else ""
-        app_env_file.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
-        compose_env = {"APP_ENV_FILE": str(app_env_file)}
+        compose_env = {"APP_ENV_FILE": str(write_app_env(workdir / "app.env", base, app_env))}
     return SwarmStack(
         name=name or f"apibundle-swarm-{uuid.uuid4().hex[:6]}",
         certs=certs,
@@ -88,7 +80,7 @@ def new_stack(
             "BUNDLE_TAG": tag,
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports,
-            "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
+            "POSTGRES_PASSWORD_FILE": password_file,
             "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
             "APP_CPUS": "1",
             "WEB_CONCURRENCY": "2",
@@ -188,15 +180,13 @@ def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print
 
 def main() -> int:
     """`make swarm-test`: the full-length runs, then a report with the resilience table."""
-    from loadtest.report import write_report
+    from loadtest.report import run_folder
     from loadtest.results import manifest
     from loadtest.results.schema import new_document
 
     tag = os.environ.get("BUNDLE_TAG", "latest")
     stores = (os.environ.get("SWARM_STORES") or "sqlite postgres").split()
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = reports_dir(os.environ.get("REPORTS_DIR", "reports")) / run_id
-    run_dir.mkdir(parents=True)
+    run_dir = run_folder.new_run_dir(reports_dir(os.environ.get("REPORTS_DIR", "reports")))
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -205,10 +195,9 @@ def main() -> int:
     settings = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1",
                 "locust_workers": 0, "quick": False}  # fmt: skip
     path = "host -> published host-mode port -> Nginx (TLS) -> app tasks (Swarm dnsrr); one stack for both updates"
-    doc = new_document(run_id, manifest.collect(settings, {}, path))
+    doc = new_document(run_dir.name, manifest.collect(settings, {}, path))
     doc["resilience"] = entries
-    (run_dir / "results.json").write_text(json.dumps(doc, indent=1))
-    print(write_report(run_dir)["html"])
+    print(run_folder.write(run_dir, doc)["html"])
     for e in entries:
         print(f"{e['scenario']}: {e['requests']} requests, {e['failed_requests']} failed, {e['notes']}")
     return 0 if all(e["met"] for e in entries) else 1

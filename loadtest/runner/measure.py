@@ -8,13 +8,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadtest.bundle.stack import Stack
 from loadtest.results.locust_csv import read_csvs
 from loadtest.runner import cost
 from loadtest.runner.cgroup import Watch
 from loadtest.runner.generators import locust, wrk
 from loadtest.runner.scenarios import Scenario
 from loadtest.runner.topologies import Topology
-from loadtest.stack import Stack
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class RunSpec:
 
 def verify(stack: Stack, topology: Topology, seed: int, extra: list[str] | None = None,
            probe: str | None = None) -> dict:  # fmt: skip
-    """loadtest.verify against the topology, from the generator image: {"ok", "checks"}.
+    """loadtest.generator.verify against the topology, from the generator image: {"ok", "checks"}.
     ``probe``: the app server's liveness probe URL; ``extra``: a user app's (runner/app.py)."""
     t = topology
     args = ["--target", t.target, "--server", t.server, "--worker", t.worker, "--seed", str(seed)]
@@ -50,7 +50,7 @@ def verify(stack: Stack, topology: Topology, seed: int, extra: list[str] | None 
     args += extra or []
     result = stack.run(
         "--profile", "generator", "run", "--rm", "--no-deps", "--entrypoint", "python3", "locust",
-        "-m", "loadtest.verify", *args, check=False, timeout=600,
+        "-m", "loadtest.generator.verify", *args, check=False, timeout=600,
     )  # fmt: skip
     try:
         return json.loads(result.stdout.strip().splitlines()[-1])
@@ -63,7 +63,7 @@ def fetch(stack: Stack, url: str, out: str) -> str | None:
     container (under /out: the run folder); the problem as one line, or None."""
     result = stack.run(
         "--profile", "generator", "run", "--rm", "--no-deps", "--entrypoint", "python3", "locust",
-        "-m", "loadtest.appscenario", "fetch", url, out, check=False, timeout=120,
+        "-m", "loadtest.generator.appscenario", "fetch", url, out, check=False, timeout=120,
     )  # fmt: skip
     if result.returncode == 0:
         return None

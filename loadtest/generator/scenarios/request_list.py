@@ -1,13 +1,13 @@
 """A user app's request list (``make loadtest APP_DIR=...``): the run's requests.json
-(loadtest/appscenario), each request a task weighted as declared, its status checked.
+(loadtest/generator/appscenario), each request a task weighted as declared, its status checked.
 
 The file is REQUESTS_FILE (default /out/requests.json: the run folder, as the generator mounts it).
 """
 
 import os
 
-from loadtest.appscenario import model
-from loadtest.scenarios.common import CheckedUser
+from loadtest.generator.appscenario import model
+from loadtest.generator.scenarios.common import CheckedUser
 
 REQUESTS_FILE = os.environ.get("REQUESTS_FILE", "/out/requests.json")
 

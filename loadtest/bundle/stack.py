@@ -15,7 +15,8 @@ from pathlib import Path
 
 from testcontainers.compose import DockerCompose
 
-from loadtest.edge import Edge
+from loadtest.bundle.edge import Edge
+from loadtest.bundle.host import make_secrets, write_app_env
 
 
 def free_port() -> int:
@@ -190,11 +191,7 @@ class Bundle(Stack, Edge):
         self.http_port, self.https_port = free_port(), free_port()
         self.prometheus_port = free_port()  # published only with the monitoring profile
         store_profiles, store_env_file = STORES[store]
-        secrets = workdir / "secrets"
-        subprocess.run(
-            [str(root / "scripts" / "secrets.sh")], env={**os.environ, "SECRETS_OUT": str(secrets)},
-            check=True, capture_output=True,
-        )  # fmt: skip
+        password_file = make_secrets(root, workdir / "secrets")
         env = {
             "HTTP_PORT": self.http_port,
             "HTTPS_PORT": self.https_port,
@@ -203,15 +200,13 @@ class Bundle(Stack, Edge):
             "BUNDLE_DIR": root,
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports_dir,
-            "POSTGRES_PASSWORD_FILE": secrets / "postgres_password",
+            "POSTGRES_PASSWORD_FILE": password_file,
         }
         known = compose_variables(root)
         app_env = {k: v for k, v in extra_env.items() if k not in known}
         env.update({k: v for k, v in extra_env.items() if k in known})
         if app_env or store_env_file:
-            app_env_file = workdir / "app.env"
             base = (root / store_env_file).read_text() if store_env_file else ""
-            app_env_file.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
-            env.setdefault("APP_ENV_FILE", app_env_file)
+            env.setdefault("APP_ENV_FILE", write_app_env(workdir / "app.env", base, app_env))
         profiles = [profile, *store_profiles, *extra_profiles]
         super().__init__(root, project, ["docker-compose.yml"], env, workdir / "stack.env", profiles, build=True)

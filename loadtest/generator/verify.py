@@ -1,6 +1,6 @@
 """Verify a topology before measuring it (TechEmpower's rule: a fast wrong answer is no answer).
 
-Runs inside the generator container: ``python -m loadtest.verify --target URL --server gunicorn
+Runs inside the generator container: ``python -m loadtest.generator.verify --target URL --server gunicorn
 --worker uvicorn [--nginx] [--seed 50] [--probe http://app:8000/.bundle/live]``; a user app
 (``make loadtest APP_DIR=...``) with ``--app [--requests /out/requests.json]``. Prints a JSON
 verdict; exits 1 if any check fails.
@@ -19,7 +19,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from loadtest.appscenario import model
+from loadtest.generator.appscenario import model
 
 _TLS = ssl._create_unverified_context()  # measuring, not checking trust (the container tests do)
 

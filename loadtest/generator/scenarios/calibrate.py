@@ -3,7 +3,7 @@ reaches here is its own ceiling on this network and CPU set (compose/loadtest/ca
 
 from locust import task
 
-from loadtest.scenarios.common import CheckedUser
+from loadtest.generator.scenarios.common import CheckedUser
 
 
 class CalibrateUser(CheckedUser):

@@ -2,7 +2,7 @@
 
 from locust import task
 
-from loadtest.scenarios.common import CheckedUser
+from loadtest.generator.scenarios.common import CheckedUser
 
 
 class CpuUser(CheckedUser):

@@ -19,7 +19,7 @@ In YAML, the same under ``requests:`` (or the list itself at the top level).
 import tomllib
 from pathlib import Path
 
-from loadtest.appscenario.model import Request, ScenarioError, from_list
+from loadtest.generator.appscenario.model import Request, ScenarioError, from_list
 
 FILES = ("loadtest.toml", "loadtest.yaml", "loadtest.yml")
 

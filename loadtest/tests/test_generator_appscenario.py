@@ -1,4 +1,4 @@
-"""A user app's scenario (loadtest/appscenario): each source, the precedence, the OpenAPI
+"""A user app's scenario (loadtest/generator/appscenario): each source, the precedence, the OpenAPI
 selection rules, the declared list's validation, and wrk's input."""
 
 import json
@@ -6,48 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.appscenario import ScenarioError, declared, model, openapi, sources, wrk
-
-NOTES_TOML = """\
-[[requests]]
-path = "/api/notes?limit=20"
-weight = 3
-name = "list notes"
-
-[[requests]]
-method = "post"
-path = "/api/notes"
-json = {title = "load test", tags = ["a"]}
-headers = {X-Api-Key = "demo"}
-expect = 201
-"""
-
-
-def notes_openapi(**extra) -> dict:
-    """What FastAPI writes for examples/notes-api (routes at its root)."""
-    note_id = {"name": "note_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    page = [
-        {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "default": 20}},
-        {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "default": 0}},
-    ]
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "notes-api", "version": "0.1.0"},
-        "paths": {
-            "/": {"get": {"responses": {"200": {"description": "ok"}}}},
-            "/notes": {
-                "get": {"parameters": page, "responses": {"200": {}, "422": {}}},
-                "post": {"requestBody": {"required": True}, "responses": {"201": {}}},
-            },
-            "/notes/{note_id}": {
-                "get": {"parameters": [note_id], "responses": {"200": {}, "404": {}}},
-                "delete": {"parameters": [note_id], "responses": {"204": {}}},
-            },
-        },
-    }
-    doc.update(extra)
-    return doc
-
+from loadtest.generator.appscenario import ScenarioError, declared, model, openapi, sources, wrk_input
+from loadtest.tests.data.notes_app import NOTES_TOML, notes_openapi
 
 # --- the declared list -----------------------------------------------------------------------
 
@@ -202,14 +162,14 @@ def test_openapi_without_a_usable_get_is_one_line_naming_what_was_skipped():
 
 def test_wrk_cycles_by_weight_spread_out():
     a, b, c = (model.Request("GET", f"/api/{n}", weight=w) for n, w in (("a", 4), ("b", 2), ("c", 2)))
-    order = [r.path for r in wrk.cycle([a, b, c])]
+    order = [r.path for r in wrk_input.cycle([a, b, c])]
     assert order.count("/api/a") == 2 and len(order) == 4  # weights 4:2:2 reduce to 2:1:1
     assert order[0] == "/api/a" and order[1] != "/api/a"  # interleaved, not a run of a's
 
 
 def test_wrk_lines_carry_method_path_body_and_headers():
     r = model.Request("POST", "/api/notes", {"title": "x\ty"}, {"X-Api-Key": "k"}, 201, 1)
-    fields = wrk.script_input([r, model.Request("GET", "/api/")]).splitlines()
+    fields = wrk_input.script_input([r, model.Request("GET", "/api/")]).splitlines()
     assert fields[0].split("\t") == [
         "POST", "/api/notes", '{"title":"x\\ty"}', "X-Api-Key: k", "Content-Type: application/json",
     ]  # fmt: skip
@@ -217,5 +177,5 @@ def test_wrk_lines_carry_method_path_body_and_headers():
 
 
 def test_the_lua_script_reads_the_file_form():
-    lua = (Path(__file__).parents[1] / "wrk" / "report.lua").read_text()
+    lua = (Path(__file__).parents[1] / "generator" / "wrk" / "report.lua").read_text()
     assert 'string.sub(args[1], 1, 1) == "@"' in lua and "wrk.format(fields[1], fields[2], headers, body)" in lua

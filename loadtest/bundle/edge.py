@@ -1,7 +1,7 @@
 """The bundle's public side as a client sees it: https://localhost:<https_port>, trusting the
 bundle's own CA (``certs``/ca.crt). One mixin for every way the bundle is run, so the tests and
-the resilience code talk to a compose project (loadtest.stack.Bundle) and a Swarm stack
-(loadtest.swarm.SwarmStack) alike."""
+the resilience code talk to a compose project (loadtest.bundle.stack.Bundle) and a Swarm stack
+(loadtest.bundle.swarm.SwarmStack) alike."""
 
 import ssl
 import time

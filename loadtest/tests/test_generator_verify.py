@@ -1,4 +1,4 @@
-"""loadtest.verify against a tiny local HTTP server: the liveness probe (server and worker), a
+"""loadtest.generator.verify against a tiny local HTTP server: the liveness probe (server and worker), a
 probe that cannot be reached, and each request's expected status."""
 
 import json
@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from loadtest import verify
-from loadtest.appscenario import model
+from loadtest.generator import verify
+from loadtest.generator.appscenario import model
 
 ROUTES = {
     ("GET", "/.bundle/live"): (200, {"status": "ok", "server": "gunicorn", "worker": "uvicorn", "pid": 7}),

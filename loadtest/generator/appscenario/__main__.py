@@ -1,4 +1,4 @@
-"""In the generator container: ``python -m loadtest.appscenario fetch URL OUT`` saves the app's
+"""In the generator container: ``python -m loadtest.generator.appscenario fetch URL OUT`` saves the app's
 OpenAPI document (through the topology's target) to OUT; one line on stderr and exit 1 if not."""
 
 import argparse

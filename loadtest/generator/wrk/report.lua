@@ -1,8 +1,8 @@
 -- wrk script for the load test: rotate over the paths given after `--` (default: the URL's
 -- path), and print one JSON line when done, in results.json's terms (latency in ms).
---   wrk -t1 -c64 -d10s --latency -s /srv/loadtest/wrk/report.lua https://nginx:8443 -- / /assets/app.css
+--   wrk -t1 -c64 -d10s --latency -s /srv/loadtest/generator/wrk/report.lua https://nginx:8443 -- / /assets/app.css
 -- A user app's request list: `-- @/out/wrk-requests.txt`, a file of one request per line, in
--- the order to cycle through (loadtest/appscenario/wrk.py writes it, weights expanded):
+-- the order to cycle through (loadtest/generator/appscenario/wrk_input.py writes it, weights expanded):
 --   METHOD<TAB>PATH<TAB>BODY<TAB>Header: value<TAB>...   (BODY empty: no body)
 -- Every 2xx/3xx counts as a success; wrk counts 4xx/5xx as "status" errors.
 

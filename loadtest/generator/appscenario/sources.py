@@ -8,8 +8,8 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.appscenario import declared
-from loadtest.appscenario.model import Request, ScenarioError
+from loadtest.generator.appscenario import declared
+from loadtest.generator.appscenario.model import Request, ScenarioError
 
 LOCUSTFILE, OPENAPI = "locustfile", "openapi"
 

@@ -1,6 +1,6 @@
 """wrk's input for a request list: one request per line, in the order wrk cycles through them.
 
-loadtest/wrk/report.lua reads it when its first argument is ``@FILE``. Each line is
+loadtest/generator/wrk/report.lua reads it when its first argument is ``@FILE``. Each line is
 ``METHOD<TAB>PATH<TAB>BODY<TAB>Header: value<TAB>...`` (BODY empty: none; a JSON body is sent with
 ``Content-Type: application/json``). The cycle holds each request ``weight`` times (weights
 divided by their greatest common divisor), spread out by smooth weighted round-robin, so any
@@ -10,7 +10,7 @@ stretch of the cycle has the mix the weights ask for.
 import json
 import math
 
-from loadtest.appscenario.model import Request, ScenarioError
+from loadtest.generator.appscenario.model import Request, ScenarioError
 
 MAX_CYCLE = 10_000  # lines; weights beyond that are a typo, not a mix
 

@@ -11,7 +11,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from loadtest.appscenario.model import Request, ScenarioError
+from loadtest.generator.appscenario.model import Request, ScenarioError
 
 _MISSING = object()
 

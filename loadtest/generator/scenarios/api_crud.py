@@ -4,7 +4,7 @@ import random
 
 from locust import task
 
-from loadtest.scenarios.common import CheckedUser
+from loadtest.generator.scenarios.common import CheckedUser
 
 SEEDED = 50  # the runner's verifier creates this many items before any measurement
 

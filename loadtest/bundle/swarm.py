@@ -1,7 +1,7 @@
 """The bundle as a Docker Swarm stack: a single-node swarm when there is none (and leaving it
-again only if we made it), the stack generated from docker-compose.yml (compose/swarm/generate.py),
+again only if we made it), the stack generated from docker-compose.yml (loadtest/bundle/swarm_stack.py),
 deployed, waited on until every service has converged and every task is healthy, rolled to a new
-app image, removed. Used by `make swarm-*` (``python -m loadtest.swarm``) and the Swarm tests.
+app image, removed. Used by `make swarm-*` (``python -m loadtest.bundle.swarm``) and the Swarm tests.
 
 No IPVS on this kernel: the app is `endpoint_mode: dnsrr` and Nginx publishes host-mode ports
 (README, "Docker Swarm"). The CLI is Docker's own (`DOCKER`, default `docker`); images are local,
@@ -19,23 +19,14 @@ from pathlib import Path
 
 import yaml
 
-from loadtest.edge import Edge
+from loadtest.bundle.edge import Edge
+from loadtest.bundle.host import docker
+from loadtest.bundle.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT / "compose" / "swarm" / "generate.py"
+GENERATOR = Path(__file__).with_name("swarm_stack.py")
 LOCUST_STACK = ROOT / "compose" / "swarm" / "locust.yml"
 POSTGRES_LABEL = "apibundle.postgres"
 FINAL_UPDATE_STATES = {"completed", "rollback_completed", "paused", "rollback_paused"}
-
-
-def docker(
-    *args: str, check: bool = True, timeout: float = 300, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    cmd = [os.environ.get("DOCKER", "docker"), *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    if check and out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    return out
 
 
 def registry() -> str:
@@ -165,7 +156,7 @@ class SwarmStack(Edge):
         """Generate, deploy, wait until converged and healthy; seconds it took."""
         start = time.monotonic()
         self.generate()
-        if registry():  # the stack names its images from the registry (generate.py)
+        if registry():  # the stack names its images from the registry (swarm_stack.py)
             for svc in yaml.safe_load(self.stack_file.read_text())["services"].values():
                 pushed(svc["image"].removeprefix(f"{registry()}/"))
         docker("stack", "deploy", "--resolve-image", "never", "--prune", "-c", str(self.stack_file), self.name)
@@ -279,7 +270,7 @@ class SwarmStack(Edge):
         result.duration_s = round(time.monotonic() - start, 1)  # migrations included
         return result
 
-    # The rest of what the resilience code uses of loadtest.stack.Bundle (the clients are Edge's).
+    # The rest of what the resilience code uses of loadtest.bundle.stack.Bundle (the clients are Edge's).
 
     @property
     def project(self) -> str:
@@ -411,7 +402,7 @@ def main(argv: list[str]) -> int:
         print(r.output[-4000:])
         print(f"swarm-locust: {r.workers_connected} workers, {r.requests} requests, {r.failures} failures")
         return 0 if r.master_exit == 0 and r.requests else 1
-    print("usage: python -m loadtest.swarm up|deploy|down|locust", file=sys.stderr)
+    print("usage: python -m loadtest.bundle.swarm up|deploy|down|locust", file=sys.stderr)
     return 2
 
 

@@ -4,7 +4,7 @@ import re
 
 from locust import task
 
-from loadtest.scenarios.common import CheckedUser
+from loadtest.generator.scenarios.common import CheckedUser
 
 ASSET = re.compile(r'(?:href|src)="(/assets/[^"]+)"')
 

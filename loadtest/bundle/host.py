@@ -1,0 +1,29 @@
+"""What the bundle's drivers run on the host: Docker's CLI (``DOCKER``, default ``docker``), a
+Postgres password of a stack's own (scripts/secrets.sh) and the app's env file."""
+
+import os
+import subprocess
+from pathlib import Path
+
+
+def docker(
+    *args: str, check: bool = True, timeout: float = 300, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
+    cmd = [os.environ.get("DOCKER", "docker"), *args]
+    out = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return out
+
+
+def make_secrets(root: Path, out: Path) -> Path:
+    """scripts/secrets.sh into ``out``; returns the Postgres password file."""
+    script = str(root / "scripts" / "secrets.sh")
+    subprocess.run([script], env={**os.environ, "SECRETS_OUT": str(out)}, check=True, capture_output=True)
+    return out / "postgres_password"
+
+
+def write_app_env(path: Path, base: str, app_env: dict) -> Path:
+    """The app's env file: ``base`` (a store's env file) and then ``app_env``, one KEY=value a line."""
+    path.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
+    return path
