@@ -150,20 +150,20 @@ async def main():
     items, out, body = store.items, {}, ItemIn(name="expiry")
     try:
         idem = key_for(body)
-        first, _ = await items.add(body, idem, ttl_s=1)
-        again, created = await items.add(body, idem, ttl_s=1)
+        first, _ = await items.add(body, idem, 1)
+        again, created = await items.add(body, idem, 1)
         out["live_returns_the_first"] = again.id == first.id and not created
         await asyncio.sleep(1.2)
-        later, created = await items.add(body, idem, ttl_s=60)
+        later, created = await items.add(body, idem, 60)
         out["expired_creates_anew"] = later.id != first.id and created
         live = key_for(body)
-        await items.add(body, live, ttl_s=60)
-        expiring = [(await items.add(body, key_for(body), ttl_s=0.2))[0] for _ in range(3)]
+        await items.add(body, live, 60)
+        expiring = [(await items.add(body, key_for(body), 0.2))[0] for _ in range(3)]
         await asyncio.sleep(0.5)
         out["purged"] = await items.purge_expired_keys()
         out["purged_again"] = await items.purge_expired_keys()
         out["items_stay"] = all([await items.get(i.id) for i in expiring])
-        out["live_key_kept"] = (await items.add(body, live, ttl_s=60))[1] is False
+        out["live_key_kept"] = (await items.add(body, live, 60))[1] is False
     finally:
         await store.close()
     print(json.dumps(out))
