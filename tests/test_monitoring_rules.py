@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.alert_rules import RULE_FILES, alerts
+
 ROOT = Path(__file__).resolve().parent.parent
 MONITORING = ROOT / "monitoring"
-RULE_FILES = sorted((MONITORING / "rules").glob("*.yml"))
 TEST_FILES = sorted((MONITORING / "tests").glob("*.test.yml"))
 CONF = "/etc/apibundle/prometheus"  # where prometheus.Dockerfile puts the files
-
-
-def alerts() -> list[dict]:
-    return [r for f in RULE_FILES for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"] if "alert" in r]
 
 
 # --- promtool, in the image ---------------------------------------------------------------------

@@ -131,3 +131,50 @@ def test_the_load_test_workloads_are_not_routed_in_a_deployment(prod_postgres):
     for path in ("/api/work/json", "/api/work/blocking?ms=10", "/api/work/cpu?iterations=1"):
         assert prod_postgres.get(path).status_code == 404
     assert prod_postgres.get("/api/health").status_code == 200
+
+
+# Run in the app container, against the store it serves from: the repository's own expiry and
+# purge, with TTLs short enough to wait out (the API's are the settings' 24 h).
+EXPIRY_AND_PURGE = """
+import asyncio, json, uuid
+from app.schemas import ItemIn
+from app.settings import Settings
+from app.store.connect import open_store
+from app.store.idempotency import IdempotentRequest, fingerprint
+
+def key_for(body):
+    return IdempotentRequest(f"store-test-{uuid.uuid4().hex}", fingerprint(body))
+
+async def main():
+    store = await open_store(Settings())
+    items, out, body = store.items, {}, ItemIn(name="expiry")
+    try:
+        idem = key_for(body)
+        first, _ = await items.add(body, idem, 1)
+        again, created = await items.add(body, idem, 1)
+        out["live_returns_the_first"] = again.id == first.id and not created
+        await asyncio.sleep(1.2)
+        later, created = await items.add(body, idem, 60)
+        out["expired_creates_anew"] = later.id != first.id and created
+        live = key_for(body)
+        await items.add(body, live, 60)
+        expiring = [(await items.add(body, key_for(body), 0.2))[0] for _ in range(3)]
+        await asyncio.sleep(0.5)
+        out["purged"] = await items.purge_expired_keys()
+        out["purged_again"] = await items.purge_expired_keys()
+        out["items_stay"] = all([await items.get(i.id) for i in expiring])
+        out["live_key_kept"] = (await items.add(body, live, 60))[1] is False
+    finally:
+        await store.close()
+    print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+def test_idempotency_keys_expire_and_are_purged_on_the_store(store_stack):
+    out = store_stack.run("exec", "-T", "app", "python3", "-c", EXPIRY_AND_PURGE).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result.pop("purged") >= 3  # the three expired keys (any other expired one too)
+    assert result == {"live_returns_the_first": True, "expired_creates_anew": True, "purged_again": 0,
+                      "items_stay": True, "live_key_kept": True}  # fmt: skip

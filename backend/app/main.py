@@ -1,6 +1,8 @@
 """The demo's application factory: ``app.main:create_app`` ([tool.fastapi] entrypoint in
-backend/pyproject.toml). The bundle's server layer wraps it as it wraps any app (request ids,
-the access log, request metrics, the liveness probe: backend/servers/asgi.py)."""
+backend/pyproject.toml). The bundle's server layer wraps it as it wraps any app, outermost first
+(backend/servers/asgi.py): forwarded headers over the unix socket, ``Connection: close`` while
+draining, the liveness probe, root_path, then one layer for request ids, the access log and
+request metrics. CORS (app/cors.py), when on, is the app's own middleware, inside all of them."""
 
 import asyncio
 import contextlib

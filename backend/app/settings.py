@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["dev", "prod", "test"] = "prod"
-    # The store (app/store/url.py): sqlite:///<path> (default: the file below) or postgresql://...
+    # The store (app/database_url.py): sqlite:///<path> (default: the file below) or postgresql://...
     database_url: str | None = None
     database_path: Path = Path("/data/app.db")  # the SQLite file when APP_DATABASE_URL is unset
     # Postgres only: the password, from a file (a Docker secret), never from the URL in compose.
@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     # Check a pooled connection that sat idle (1 s or more) before lending it (one round trip):
     # after Postgres restarts, requests get fresh connections instead of errors on broken ones.
     database_pool_check: bool = True
-    # Kept equal to Nginx's client_max_body_size so the app enforces it when reached directly.
+    # Nginx's client_max_body_size for /api/upload (nginx/demo/locations.conf) is this, so the
+    # app enforces it when reached directly (tests/app/test_written_twice.py ties the two).
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     max_websocket_message_bytes: int = Field(default=64 * 1024, ge=1, le=16 * 1024 * 1024)
     # How long an Idempotency-Key is remembered, and how often expired keys are purged.

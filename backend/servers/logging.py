@@ -29,7 +29,6 @@ from contextvars import ContextVar
 from logging.handlers import QueueHandler
 
 BATCH_INTERVAL_S = 0.05  # how stale a log line may get; the request path never waits for it
-DEFAULT_QUEUE_MAX = 10_000  # lines waiting for the writer; more are dropped and counted
 # The current request's id: set by servers/middleware/observe.py, read by every log line.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str) builds one per call
@@ -188,7 +187,8 @@ def access(method: str, path: str, status: int, seconds: float, client: str | No
         _writer.q.put((time.time(), request_id.get(), method, path, status, seconds, client))
 
 
-def configure(level: str, queue_max: int = DEFAULT_QUEUE_MAX) -> None:
+def configure(level: str, queue_max: int) -> None:
+    """Start the writer; ``queue_max``: AppSettings.log_queue_max (APP_LOG_QUEUE_MAX)."""
     global _writer
     # The logging docs' "Optimization" switches: no caller lookup (a stack walk per record),
     # no thread, process or task names; the JSON line has no use for them.

@@ -10,7 +10,7 @@ socket), keeps what `docker stack deploy` understands and rewrites what it does 
   instead), security_opt (no Swarm equivalent), names Compose gave networks/volumes/secrets;
 * service-level tmpfs -> tmpfs volume mounts of the same size (the read-only Nginx writes its
   config there). The stack format has no mode or owner for them: Swarm gives the mount the mode
-  of the image's folder, owned by root, so such folders are 1777 in the images (backend/Dockerfile
+  of the image's folder, owned by root, so such folders are 1777 in the images (backend/servers/Dockerfile
   /run/metrics, like /tmp) while compose mounts them 0700 for the app's user; shm_size -> a tmpfs mount
   at /dev/shm of that size; group_add dropped (not in the stack format: Swarm mounts a secret
   0444 unless told otherwise, so the group that compose adds to read it is not needed);
@@ -84,7 +84,7 @@ def tmpfs_mount(spec: str) -> dict:
         key, _, value = opt.partition("=")
         if key == "size":
             mount["tmpfs"] = {"size": size_bytes(value)}
-        # mode: Swarm's tmpfs mounts are 1777 already, the only mode docker-compose.yml uses.
+        # mode, uid, gid: not in the stack format; the mount takes the image folder's mode (above).
     return mount
 
 

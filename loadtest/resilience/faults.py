@@ -17,7 +17,7 @@ from loadtest.resilience.load import LoadDriver, Outcome
 from loadtest.resilience.outcome import STALL_S, summarize
 from loadtest.resilience.probes import wait_for_workers, wait_until, worker_pids
 
-NGINX_FAIL_TIMEOUT_S = 5  # fail_timeout in nginx/conf.d/upstream.conf
+NGINX_FAIL_TIMEOUT_S = 5  # fail_timeout of the server line nginx/docker-entrypoint.sh writes
 
 
 class Fault:
@@ -162,8 +162,8 @@ class RollingRestart(Fault):
         for cid in ids:
             subprocess.run(["docker", "restart", "-t", "30", cid], check=True, capture_output=True)
             stack.wait_healthy("app")
-            # Nginx keeps a replica that failed out of rotation for fail_timeout (5 s,
-            # conf.d/upstream.conf): restarting the next one sooner leaves no live replica.
+            # Nginx keeps a replica that failed out of rotation for fail_timeout (5 s, the
+            # entrypoint's server line): restarting the next one sooner leaves no live replica.
             time.sleep(NGINX_FAIL_TIMEOUT_S + 1)
         return {
             "notes": f"restarted {len(ids)} replicas one after the other, "

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from app.api.deps import item_service
 from app.schemas import Detail, Item, ItemIn, ItemPage, Problem
 from app.services.items import ItemService
+from app.settings import Settings
 from app.store.idempotency import MAX_KEY_LENGTH, request_for
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -19,7 +20,8 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         description=f"Makes a retried create safe: 1-{MAX_KEY_LENGTH} characters of A-Z a-z 0-9 . _ : -, as a"
-        ' Structured Field string (`"key"`) or bare. Remembered for APP_IDEMPOTENCY_TTL_S (24 h).',
+        ' Structured Field string (`"key"`) or bare. Remembered for APP_IDEMPOTENCY_TTL_S'
+        f" (default {Settings.model_fields['idempotency_ttl_s'].default // 3600} h).",
         json_schema_extra={
             "pattern": rf'^([A-Za-z0-9._:-]{{1,{MAX_KEY_LENGTH}}}|"[A-Za-z0-9._:-]{{1,{MAX_KEY_LENGTH}}}")?$'
         },

@@ -12,7 +12,7 @@ class ItemNotFound(LookupError):
 
 
 class ItemService:
-    def __init__(self, repository: ItemRepository, idempotency_ttl_s: float = 24 * 3600) -> None:
+    def __init__(self, repository: ItemRepository, idempotency_ttl_s: float) -> None:
         self._repo = repository
         self._ttl_s = idempotency_ttl_s
 

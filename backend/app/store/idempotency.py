@@ -6,7 +6,7 @@
   Either way it is 1-128 characters of ``A-Z a-z 0-9 . _ : -``; anything else is a 400.
 - A create stores a fingerprint of its request body with the key. The same key with the same
   body returns the first item; with another body it is a 422 (the key was reused by mistake).
-- Keys expire (``APP_IDEMPOTENCY_TTL_S``, default 24 h); after that the key may be used afresh.
+- Keys expire (``APP_IDEMPOTENCY_TTL_S``, app/settings.py); after that the key may be used afresh.
 """
 
 import hashlib

@@ -14,9 +14,7 @@ class StoreUnavailable(Exception):
 
 
 class ItemRepository(Protocol):
-    async def add(
-        self, data: ItemIn, idem: IdempotentRequest | None = None, ttl_s: float = 24 * 3600
-    ) -> tuple[Item, bool]:
+    async def add(self, data: ItemIn, idem: IdempotentRequest | None, ttl_s: float) -> tuple[Item, bool]:
         """Store an item; returns (item, created). A live idempotency key returns the first item
         when the body matches, and raises IdempotencyKeyReused when it does not; an expired key
         is free to be used again."""

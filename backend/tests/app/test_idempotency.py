@@ -1,6 +1,6 @@
-"""Idempotency keys per draft-ietf-httpapi-idempotency-key-header: fingerprint, expiry, purge."""
+"""Idempotency keys through the API (draft-ietf-httpapi-idempotency-key-header): fingerprint,
+expiry, purge. The key's parsing: tests/store/test_idempotency.py."""
 
-import asyncio
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,10 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from app.store.idempotency import BadIdempotencyKey, parse_key
 from app.store.migrate import migrate_sqlite as migrate
-from app.store.sqlite.database import Database
-from app.store.sqlite.items import SqliteItemRepository
 
 
 def test_same_key_same_body_returns_the_first_item_as_200(client):
@@ -48,19 +45,6 @@ def test_structured_field_string_and_bare_token_are_the_same_key(client):
     assert (first.status_code, again.status_code) == (201, 200)
 
 
-@pytest.mark.parametrize(
-    "header, key", [("abc", "abc"), ('"abc"', "abc"), (" k:1.2_3-4 ", "k:1.2_3-4"), ("x" * 128, "x" * 128)]
-)
-def test_parse_key_accepts(header, key):
-    assert parse_key(header) == key
-
-
-@pytest.mark.parametrize("header", ["", '""', "x" * 129, "a b", "a;b", '"a', "é"])
-def test_parse_key_refuses(header):
-    with pytest.raises(BadIdempotencyKey):
-        parse_key(header)
-
-
 @pytest.fixture
 def short_ttl(settings):
     fast = settings.model_copy(update={"idempotency_ttl_s": 1, "idempotency_purge_interval_s": 0.2})
@@ -90,29 +74,6 @@ def test_expired_keys_are_purged_in_the_background_and_items_stay(short_ttl):
         time.sleep(0.2)
     assert left == 0
     assert [i["id"] for i in client.get("/api/items").json()["items"]] == ids
-
-
-def test_purge_works_in_bounded_batches(tmp_path, monkeypatch):
-    import app.store.items as items_module
-
-    monkeypatch.setattr(items_module, "PURGE_BATCH", 2)
-    db_path = tmp_path / "app.db"
-    migrate(db_path)
-    with sqlite3.connect(db_path) as conn:
-        conn.executemany(
-            "INSERT INTO items (name, created_at, idempotency_key, idempotency_expires_at) VALUES (?, ?, ?, ?)",
-            [(f"n{i}", "2020-01-01T00:00:00+00:00", f"k{i}", "2020-01-02T00:00:00+00:00") for i in range(5)],
-        )
-
-    async def purge() -> int:
-        db = Database(db_path)
-        await db.open()
-        try:
-            return await SqliteItemRepository(db).purge_expired_keys()
-        finally:
-            await db.close()
-
-    assert asyncio.run(purge()) == 5
 
 
 def _version_1_db(path, created_at: str) -> None:

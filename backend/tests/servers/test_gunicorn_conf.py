@@ -1,11 +1,32 @@
 """The Gunicorn config as Gunicorn itself loads it."""
 
+import re
 import runpy
 from pathlib import Path
+
+import yaml
 
 import servers
 
 CONF = Path(servers.__file__).parent / "gunicorn.conf.py"
+ROOT = Path(servers.__file__).resolve().parents[2]
+
+
+def nginx_upstream_keepalive_s() -> int:
+    """Nginx's upstream keepalive_timeout as the bundle starts it: compose's value if it sets
+    one, else the entrypoint's default (it writes the directive)."""
+    entrypoint = (ROOT / "nginx/docker-entrypoint.sh").read_text()
+    default = re.search(r"^UPSTREAM_KEEPALIVE_TIMEOUT=\$\{UPSTREAM_KEEPALIVE_TIMEOUT:-(\d+)\}$", entrypoint, re.M)
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    passed = compose["services"]["nginx"]["environment"]["UPSTREAM_KEEPALIVE_TIMEOUT"]
+    set_by_compose = re.fullmatch(r"\$\{UPSTREAM_KEEPALIVE_TIMEOUT:-(\d*)\}", passed)
+    return int(set_by_compose.group(1) or default.group(1))
+
+
+def stop_grace_periods_s() -> dict[str, int]:
+    """Each app service's stop_grace_period in docker-compose.yml (seconds)."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    return {name: int(services[name]["stop_grace_period"].removesuffix("s")) for name in ("app", "app-dev")}
 
 
 def test_config_fits_nginx_and_compose(monkeypatch):
@@ -14,8 +35,9 @@ def test_config_fits_nginx_and_compose(monkeypatch):
     conf = runpy.run_path(str(CONF))
     assert conf["worker_class"] == "servers.draining.DrainingUvicornWorker"
     assert conf["workers"] == 3
-    assert conf["keepalive"] > 60  # Nginx's upstream keepalive_timeout
-    assert conf["graceful_timeout"] < 30  # compose stop_grace_period
+    assert conf["keepalive"] > nginx_upstream_keepalive_s()  # Nginx closes an idle connection first
+    for service, grace in stop_grace_periods_s().items():
+        assert conf["graceful_timeout"] < grace, service  # in-flight requests end before SIGKILL
     assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
     assert conf["worker_tmp_dir"] == "/dev/shm"
     assert conf["forwarded_allow_ips"] == "10.2.0.0/24"

@@ -44,9 +44,7 @@ class PostgresItemRepository:
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"the database did not answer ({type(exc).__name__})") from exc
 
-    async def add(
-        self, data: ItemIn, idem: IdempotentRequest | None = None, ttl_s: float = 24 * 3600
-    ) -> tuple[Item, bool]:
+    async def add(self, data: ItemIn, idem: IdempotentRequest | None, ttl_s: float) -> tuple[Item, bool]:
         now = datetime.now(UTC)
         async with self._connection() as conn:
             if idem is None:

@@ -19,9 +19,7 @@ class SqliteItemRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(
-        self, data: ItemIn, idem: IdempotentRequest | None = None, ttl_s: float = 24 * 3600
-    ) -> tuple[Item, bool]:
+    async def add(self, data: ItemIn, idem: IdempotentRequest | None, ttl_s: float) -> tuple[Item, bool]:
         """Store an item; returns (item, created). A live idempotency key returns the first item
         when the body matches, and raises IdempotencyKeyReused when it does not."""
         now = datetime.now(UTC)
