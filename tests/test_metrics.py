@@ -10,12 +10,14 @@ served on the public side.
 """
 
 import json
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from loadtest.bundle.paths import ROOT
 from loadtest.resilience.matrix import RATELIMIT_EXEMPT_DIR
 from tests.conftest import start_stack
 from tests.prometheus_scrape import exec_in, scrape
@@ -61,11 +63,19 @@ def wait_for(condition, what: str, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def exact_round(stack, rounds: int = 10) -> set[int]:
-    """N requests at a time until both workers have answered (on a busy machine one worker can
-    take a whole batch); the summed counter must grow by exactly the number sent."""
+# Nginx renews each cached upstream connection after this long: until then a worker that
+# replaced another may get none of them (the survivor accepted the replacements first).
+UPSTREAM_KEEPALIVE_TIME = int(re.search(r"keepalive_time (\d+)s;", (ROOT / "nginx/conf.d/upstream.conf").read_text())[1])
+
+
+def exact_round(stack) -> set[int]:
+    """N requests at a time until both workers have answered, for at most twice the upstream
+    connections' keepalive_time plus 10 s (on a busy machine one worker can take a whole batch,
+    and a replacement worker gets connections as cached ones are renewed); the summed counter
+    must grow by exactly the number sent."""
     before, pids, sent = served(stack), set(), 0
-    while len(pids) < 2 and sent < rounds * N:
+    deadline = time.monotonic() + 2 * UPSTREAM_KEEPALIVE_TIME + 10
+    while len(pids) < 2 and (not sent or time.monotonic() < deadline):
         pids |= send(stack)
         sent += N
     assert served(stack) - before == sent, f"the counter summed over workers must grow by exactly {sent}"

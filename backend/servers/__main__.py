@@ -17,7 +17,6 @@ from typing import get_args
 
 from servers import compat, prestart
 from servers.metrics import multiprocess
-from servers.proxies import trusted_proxies
 from servers.settings import AppSettings, Server, ServerSettings, or_exit
 from servers.workers import worker_count
 
@@ -42,9 +41,10 @@ def bind(s: ServerSettings) -> list[str]:
 
 
 def uvicorn(s: ServerSettings) -> list[str]:
+    """Uvicorn's CLI through servers/uvicorn_cli.py, which resolves the trusted proxies in process."""
     argv = [
-        "uvicorn", APP_FACTORY, "--factory", *bind(s),
-        "--proxy-headers", "--forwarded-allow-ips", trusted_proxies(s.forwarded_allow_ips, compat.trusts_networks()),
+        sys.executable, "-m", "servers.uvicorn_cli", APP_FACTORY, "--factory", *bind(s),
+        "--proxy-headers", "--forwarded-allow-ips", s.forwarded_allow_ips,
         "--timeout-keep-alive", str(s.keepalive),
         "--timeout-graceful-shutdown", str(s.graceful_timeout),
         "--ws-max-size", str(s.ws_max_size),

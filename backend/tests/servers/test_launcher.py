@@ -72,3 +72,27 @@ def test_a_stale_socket_is_removed_a_live_one_refused(tmp_path):
     assert path.exists()  # closed, but the file stays: a crashed server's leftover
     claim_socket(str(path))
     assert not path.exists()
+
+
+def test_the_proxy_list_is_resolved_in_the_server_process_not_in_its_exec_argv(monkeypatch):
+    """Servers older than CIDR support get the proxy network address by address: a /16 is
+    ~900 kB, over the kernel's 128 KiB limit on one exec argument (E2BIG, a server that never
+    starts). The launcher's argv carries the setting; servers/uvicorn_cli.py expands it."""
+    from servers import compat, proxies, uvicorn_cli  # noqa: PLC0415
+
+    monkeypatch.setattr(proxies, "connected_subnets", lambda: ["172.17.0.0/16"])
+    monkeypatch.setattr(compat, "trusts_networks", lambda: False)
+    argv = COMMANDS["uvicorn"](ServerSettings(forwarded_allow_ips="connected"))
+    assert max(len(a.encode()) for a in argv) < 128 * 1024
+    assert argv[argv.index("--forwarded-allow-ips") + 1] == "connected"
+    resolved = uvicorn_cli.resolve(argv[3:])
+    listed = resolved[resolved.index("--forwarded-allow-ips") + 1].split(",")
+    assert len(listed) == 65_534 and listed[0] == "172.17.0.1"  # every host of the network
+    assert resolved[: resolved.index("--forwarded-allow-ips")] == argv[3 : argv.index("--forwarded-allow-ips")]
+
+
+def test_an_explicit_proxy_list_reaches_uvicorn_as_given():
+    from servers import uvicorn_cli  # noqa: PLC0415
+
+    argv = ["servers.asgi:create_app", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6", "--workers", "2"]
+    assert uvicorn_cli.resolve(argv) == argv
