@@ -82,9 +82,13 @@ forky_nginx() {
   rm -f usr/sbin/policy-rc.d
 }
 
-# wheelhouse DIR REQUIREMENTS...: every pinned wheel for the image's Python, downloaded on the host.
+# wheelhouse [--require-hashes] DIR REQUIREMENTS...: every pinned wheel for the image's Python,
+# downloaded on the host; --require-hashes (the bundle's own lock files, and a project's that
+# carries hashes): pip checks every file against the lock's sha256 and stops on any other.
 wheelhouse() {
-  local dir=$1 stamp req reqs=()
+  local hashes=() dir stamp req reqs=()
+  if [ "$1" = --require-hashes ]; then hashes=(--require-hashes); shift; fi
+  dir=$1
   shift
   for req in "$@"; do reqs+=(-r "$req"); done
   stamp="$dir/.requirements.sha256"
@@ -93,7 +97,7 @@ wheelhouse() {
   find "$dir" -name '*.whl' -delete 2>/dev/null || true
   mkdir -p "$dir"
   # PIP_NO_INDEX is meant for the image builds (this script exports it for compose), not the host.
-  env -u PIP_NO_INDEX -u PIP_FIND_LINKS python3 -m pip download -q --disable-pip-version-check --dest "$dir" --only-binary=:all: \
+  env -u PIP_NO_INDEX -u PIP_FIND_LINKS python3 -m pip download -q --disable-pip-version-check "${hashes[@]}" --dest "$dir" --only-binary=:all: \
     --python-version "$IMAGE_PYTHON_VERSION" --implementation cp --abi "cp${IMAGE_PYTHON_VERSION/./}" --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform manylinux_2_31_x86_64 --platform manylinux_2_34_x86_64 --platform linux_x86_64 --platform any \
@@ -130,8 +134,8 @@ if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
   # its local base carries it. (On the official image the Dockerfile installs it with apt.)
   loadtest_image=$LOCAL_LOADTEST_IMAGE
   debootstrap_image "$loadtest_image" python3,python3-venv,ca-certificates,wrk
-  wheelhouse backend/servers/wheelhouse backend/servers/requirements.txt backend/servers/requirements-compare.txt
-  wheelhouse loadtest/wheelhouse loadtest/requirements.txt
+  wheelhouse --require-hashes backend/servers/wheelhouse backend/servers/requirements.txt backend/servers/requirements-compare.txt
+  wheelhouse --require-hashes loadtest/wheelhouse loadtest/requirements.txt
   pip_no_index=1
 else
   loadtest_image=$python_image
@@ -156,7 +160,14 @@ if [ "$pip_no_index" = 1 ]; then
   mkdir -p "$build/wheels"
   python3 -I backend/servers/deps.py "$app_dir" >"$build/requirements.txt" || exit 1
   python3 -I backend/servers/compat.py --ranges >"$build/server-ranges.txt"
-  wheelhouse "$build/wheels" "$build/requirements.txt" "$build/server-ranges.txt"
+  # A project's lock with hashes is installed with --require-hashes (backend/app.Dockerfile):
+  # its wheels are checked here too, and the unhashed ranges stay out of it. Plain requirements
+  # cannot be hash-checked: they are downloaded as given, with the ranges.
+  if grep -q -e '--hash=' "$build/requirements.txt"; then
+    wheelhouse --require-hashes "$build/wheels" "$build/requirements.txt"
+  else
+    wheelhouse "$build/wheels" "$build/requirements.txt" "$build/server-ranges.txt"
+  fi
   wheels_image=apibundle/wheels-$app_name:$tag
   if ! have_image "$wheels_image" || [ "$build/wheels/.requirements.sha256" -nt "$build/.built" ]; then
     log "building $wheels_image"
