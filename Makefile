@@ -117,9 +117,11 @@ reference: $(VENV)/.installed ## store a default run as docs/reference/ and rewr
 reports:
 	mkdir -p reports
 
+# --require-hashes: every lock file pins every package with the sha256 of its files (`make lock`),
+# so a changed file on the index fails the install instead of going in.
 $(VENV)/.installed: tests/requirements.txt backend/requirements.txt backend/servers/requirements.txt loadtest/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r tests/requirements.txt -r backend/requirements.txt -r loadtest/requirements.txt
 	touch $@
 
 # Docker Swarm (loadtest/bundle/swarm.py; stack generated from docker-compose.yml by loadtest/bundle/swarm_stack.py).
@@ -165,11 +167,16 @@ test: lint reports ## all tests: lint, unit, then container tests against real i
 docs: $(VENV)/.installed ## build the docs site offline (site/)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
-lock: ## re-pin the Python dependencies (needs uv)
-	cd backend && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
-	cd backend/servers && uv pip compile --universal --python-version 3.11 -q requirements-compare.in -o requirements-compare.txt
-	cd loadtest && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
-	cd tests && uv pip compile --universal --python-version 3.11 -q requirements.in -o requirements.txt
+# The lock files carry the sha256 of every file of each pinned release (--generate-hashes with
+# --universal: the host's cp311 and the images' cp313 wheels alike); every install of them uses
+# --require-hashes (tests/test_lock_files.py checks both).
+UV_COMPILE = uv pip compile --universal --python-version 3.11 --generate-hashes -q
+lock: ## re-pin the Python dependencies, with hashes (needs uv)
+	cd backend && $(UV_COMPILE) requirements.in -o requirements.txt
+	cd backend/servers && $(UV_COMPILE) requirements.in -o requirements.txt
+	cd backend/servers && $(UV_COMPILE) requirements-compare.in -o requirements-compare.txt
+	cd loadtest && $(UV_COMPILE) requirements.in -o requirements.txt
+	cd tests && $(UV_COMPILE) requirements.in -o requirements.txt
 
 clean: down ## remove containers, the data volumes and local build inputs (keeps certs and secrets)
 	COMPOSE_PROFILES=$(ALL_PROFILES) $(COMPOSE) down --volumes

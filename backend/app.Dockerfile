@@ -23,14 +23,23 @@ COPY pyproject.toml* requirements*.txt /tmp/project/
 # the supported ranges stops here, one line per package; 3. the project's requirements with the
 # ranges, resolved together: server packages that must follow its pins do (uvicorn-worker for an
 # older Uvicorn); 4. checked again.
+# A lock file with hashes (`--hash=sha256:...`, e.g. uv pip compile --generate-hashes, as the
+# demo's) is installed with --require-hashes instead: every file checked, nothing resolved
+# beyond it (the unhashed ranges cannot join it), so 3 becomes `pip check`.
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/tmp/wheelhouse \
     python3 -I /srv/bundle/servers/deps.py /tmp/project >/tmp/app-requirements.txt \
  && python3 -m servers.compat --ranges >/tmp/server-ranges.txt \
  && export PIP_NO_INDEX=${PIP_NO_INDEX} PIP_FIND_LINKS=/tmp/wheelhouse \
- && pip install -q -r /tmp/app-requirements.txt \
- && python3 -m servers.compat /tmp/app-requirements.txt \
- && pip install -q -r /tmp/app-requirements.txt -r /tmp/server-ranges.txt \
- && python3 -m servers.compat /tmp/app-requirements.txt \
+ && if grep -q -e '--hash=' /tmp/app-requirements.txt; then \
+      pip install -q --require-hashes -r /tmp/app-requirements.txt \
+      && python3 -m servers.compat /tmp/app-requirements.txt \
+      && pip check; \
+    else \
+      pip install -q -r /tmp/app-requirements.txt \
+      && python3 -m servers.compat /tmp/app-requirements.txt \
+      && pip install -q -r /tmp/app-requirements.txt -r /tmp/server-ranges.txt \
+      && python3 -m servers.compat /tmp/app-requirements.txt; \
+    fi \
  && rm -rf /tmp/project /tmp/server-ranges.txt
 COPY . /srv/app/
 RUN python3 -m compileall -q /srv/app && rm -f /tmp/app-requirements.txt

@@ -5,7 +5,8 @@
 #   nothing answers on the socket. Its pid goes to $DOCKERD_PIDFILE so the caller can stop it.
 # - Compose v2: bookworm packages only Compose v1, so the v2 plugin binary is taken from Debian
 #   trixie's docker-compose package (apt-get download + dpkg-deb -x), never from a registry.
-# - debootstrap, used to make base images where no container registry is reachable.
+# - debootstrap, used to make base images where no container registry is reachable, with
+#   debian-archive-keyring and gpgv, which check the signatures of what it downloads.
 #
 # Idempotent: every step is skipped when its result is already there.
 set -euo pipefail
@@ -32,6 +33,8 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+  command -v gpgv >/dev/null || missing+=(gpgv)
   dpkg -s iptables >/dev/null 2>&1 || missing+=(iptables)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"

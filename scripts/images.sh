@@ -33,6 +33,10 @@ cd "$(dirname "$0")/.."
 : "${LOCAL_PROMETHEUS_IMAGE:=apibundle/base-prometheus:trixie}"
 : "${LOCAL_NGINX_EXPORTER_IMAGE:=apibundle/base-nginx-exporter:trixie}"
 : "${DEBIAN_MIRROR:=http://deb.debian.org/debian}"
+: "${DEBIAN_SECURITY_MIRROR:=http://deb.debian.org/debian-security}"
+# Every Release file debootstrap and apt read is checked against this keyring (the host's
+# debian-archive-keyring package; bookworm's carries the trixie and forky signing keys).
+: "${DEBIAN_KEYRING:=/usr/share/keyrings/debian-archive-keyring.gpg}"
 : "${OFFLINE:=auto}"
 IMAGE_PYTHON_VERSION=3.13   # the Python of both the official image and Debian trixie
 
@@ -40,21 +44,95 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-# debootstrap_image NAME PACKAGES [FIXUP]: a minimal Debian trixie root filesystem, imported as
-# NAME; FIXUP (optional) runs in the root folder before the import (e.g. a symlink that puts a
-# binary where the official image has it).
+# base_label NAME KEY: a label of a local base image (empty when absent).
+base_label() { docker image inspect -f "{{index .Config.Labels \"org.apibundle.base.$2\"}}" "$1" 2>/dev/null || true; }
+
+# stale_base NAME: one line when a local base's trixie-security updates are over BASE_MAX_AGE_DAYS
+# (14) days old, saying how to take newer ones.
+stale_base() {
+  local released days
+  released=$(base_label "$1" security-release)
+  [ -n "$released" ] || return 0
+  days=$(( ($(date +%s) - $(date -d "$released" +%s 2>/dev/null || date +%s)) / 86400 ))
+  if [ "$days" -gt "${BASE_MAX_AGE_DAYS:-14}" ]; then
+    log "$1: its trixie-security updates are $days days old ($released): docker image rm $1 to take newer ones"
+  fi
+}
+
+# debootstrap_image NAME PACKAGES [FIXUP]: a minimal Debian trixie root filesystem with
+# trixie-security's updates applied, imported as NAME; FIXUP (optional) runs in the root folder
+# before the import (e.g. a symlink that puts a binary where the official image has it).
+# debootstrap checks the Release signature against DEBIAN_KEYRING (--force-check-gpg: no
+# keyring, no build) and every package against the signed Release; apt in the chroot checks
+# trixie-security's (and forky's) with the chroot's own debian-archive-keyring.
+# The image carries its recipe's hash (org.apibundle.base.recipe: this function, the packages,
+# the FIXUP, the mirrors), the suites and the date of the trixie-security Release it was
+# upgraded from: an image whose recipe differs is rebuilt; `docker image rm NAME` rebuilds one
+# for newer security updates.
 debootstrap_image() {
-  local name=$1 packages=$2 fixup=${3:-} root
-  if have_image "$name"; then return 0; fi
+  local name=$1 packages=$2 fixup=${3:-} root recipe have
+  recipe=$({ declare -f debootstrap_image trixie_security
+    [ -n "$fixup" ] && { declare -f "$fixup" 2>/dev/null || true; }
+    printf '%s\n' "$packages" "$fixup" "$DEBIAN_MIRROR" "$DEBIAN_SECURITY_MIRROR"; } | sha256sum | cut -c1-16)
+  if have_image "$name"; then
+    have=$(base_label "$name" recipe)
+    if [ "$have" = "$recipe" ]; then
+      stale_base "$name"
+      return 0
+    fi
+    log "$name: built from another recipe (${have:-none recorded}, now $recipe): rebuilding"
+  fi
   command -v debootstrap >/dev/null || { log "debootstrap is missing (apt-get install debootstrap)"; exit 1; }
+  [ -r "$DEBIAN_KEYRING" ] || { log "no Debian archive keyring at $DEBIAN_KEYRING (apt-get install debian-archive-keyring)"; exit 1; }
   root=$(mktemp -d /var/tmp/apibundle-rootfs.XXXXXX)
   log "debootstrap trixie -> $name ($packages)"
-  debootstrap --variant=minbase --include="$packages" trixie "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
-    || { tail -n 30 "$root.log" >&2; exit 1; }
+  if ! debootstrap --variant=minbase --keyring="$DEBIAN_KEYRING" --force-check-gpg \
+      --include="debian-archive-keyring,$packages" trixie "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1; then
+    tail -n 30 "$root.log" >&2
+    if grep -qE '^E: .*([Ss]ignature|[Kk]eyring|signed by)' "$root.log"; then
+      log "$name: the trixie Release file from $DEBIAN_MIRROR does not verify against $DEBIAN_KEYRING: not building"
+    fi
+    exit 1
+  fi
+  log "$(grep -m 1 'Valid Release signature' "$root.log" || echo 'Release signature checked')"
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 0755 "$root/usr/sbin/policy-rc.d"  # no service start
+  [ -e "$root/etc/resolv.conf" ] || cp /etc/resolv.conf "$root/etc/resolv.conf"  # debootstrap copies the host's
+  local security_date
+  security_date=$(cd "$root" && trixie_security) || { log "$name: trixie-security upgrade failed"; exit 1; }
   if [ -n "$fixup" ]; then (cd "$root" && eval "$fixup") || { log "$name: '$fixup' failed"; exit 1; }; fi
+  rm -f "$root/usr/sbin/policy-rc.d"
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc "$root"/usr/share/man
-  tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$name" >/dev/null
+  local suites="trixie trixie-security"
+  [ -e "$root/etc/apt/sources.list.d/forky.sources" ] && suites="$suites forky"
+  tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' \
+    --change "LABEL org.apibundle.base.recipe=$recipe" \
+    --change "LABEL org.apibundle.base.suites=\"$suites\"" \
+    --change "LABEL org.apibundle.base.security-release=\"$security_date\"" - "$name" >/dev/null
   rm -rf "$root" "$root.log"
+}
+
+# trixie_security: run in a debootstrapped root folder, adds trixie-security to its apt sources
+# (it stays: an `apt-get upgrade` in a derived image gets security updates too) and applies its
+# updates; prints the Date of the trixie-security Release it read. Like forky's below, the
+# Release's Valid-Until is not enforced (a lagging mirror or snapshot would stop every build),
+# its signature is; a Release past its Valid-Until is reported on stderr.
+trixie_security() {
+  local apt=(chroot . env DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Check-Valid-Until=false)
+  local release before after valid out
+  printf 'Types: deb\nURIs: %s\nSuites: trixie-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$DEBIAN_SECURITY_MIRROR" >etc/apt/sources.list.d/trixie-security.sources
+  "${apt[@]}" -qq update >&2 || return 1
+  release=$(ls var/lib/apt/lists/*_dists_trixie-security_InRelease 2>/dev/null | head -n 1)
+  [ -n "$release" ] || { log "no trixie-security InRelease from $DEBIAN_SECURITY_MIRROR"; return 1; }
+  valid=$(sed -n 's/^Valid-Until: //p' "$release")
+  if [ -n "$valid" ] && [ "$(date -d "$valid" +%s)" -lt "$(date +%s)" ]; then
+    log "warning: trixie-security's Release from $DEBIAN_SECURITY_MIRROR expired $valid (a stale mirror?)"
+  fi
+  before=$(chroot . dpkg-query -W -f '${Package} ${Version}\n')
+  out=$("${apt[@]}" -qq -y --no-install-recommends upgrade 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+  after=$(chroot . dpkg-query -W -f '${Package} ${Version}\n')
+  log "trixie-security updates: $(grep -vxF -f <(printf '%s\n' "$before") <(printf '%s\n' "$after") | tr '\n' ' ' || echo none)"
+  sed -n 's/^Date: //p' "$release"
 }
 
 # forky_nginx: a FIXUP (run in the root folder) that installs Nginx from Debian forky over the
@@ -70,8 +148,6 @@ forky_nginx() {
   printf '%s\n' '# apibundle: only Nginx (and what it needs) comes from forky; the rest stays on trixie.' \
     'Package: *' 'Pin: release n=forky' 'Pin-Priority: 1' '' \
     'Package: nginx nginx-common' 'Pin: release n=forky' 'Pin-Priority: 990' >etc/apt/preferences.d/apibundle-nginx-forky
-  printf '#!/bin/sh\nexit 101\n' >usr/sbin/policy-rc.d && chmod 0755 usr/sbin/policy-rc.d  # no service start
-  [ -e etc/resolv.conf ] || cp /etc/resolv.conf etc/resolv.conf  # debootstrap copies the host's
   local before
   before=$(chroot . dpkg-query -W -f '${Package} ${Version}\n')
   "${apt[@]}" -qq update >&2 && "${apt[@]}" install -y --no-install-recommends nginx/forky >&2 || return 1
@@ -79,12 +155,15 @@ forky_nginx() {
   chroot . dpkg-query -W -f '${Package} ${Version}\n' | grep -vxF -f <(printf '%s\n' "$before") \
     >usr/local/share/apibundle/from-forky.txt
   log "from forky: $(tr '\n' ' ' <usr/local/share/apibundle/from-forky.txt)"
-  rm -f usr/sbin/policy-rc.d
 }
 
-# wheelhouse DIR REQUIREMENTS...: every pinned wheel for the image's Python, downloaded on the host.
+# wheelhouse [--require-hashes] DIR REQUIREMENTS...: every pinned wheel for the image's Python,
+# downloaded on the host; --require-hashes (the bundle's own lock files, and a project's that
+# carries hashes): pip checks every file against the lock's sha256 and stops on any other.
 wheelhouse() {
-  local dir=$1 stamp req reqs=()
+  local hashes=() dir stamp req reqs=()
+  if [ "$1" = --require-hashes ]; then hashes=(--require-hashes); shift; fi
+  dir=$1
   shift
   for req in "$@"; do reqs+=(-r "$req"); done
   stamp="$dir/.requirements.sha256"
@@ -93,7 +172,7 @@ wheelhouse() {
   find "$dir" -name '*.whl' -delete 2>/dev/null || true
   mkdir -p "$dir"
   # PIP_NO_INDEX is meant for the image builds (this script exports it for compose), not the host.
-  env -u PIP_NO_INDEX -u PIP_FIND_LINKS python3 -m pip download -q --disable-pip-version-check --dest "$dir" --only-binary=:all: \
+  env -u PIP_NO_INDEX -u PIP_FIND_LINKS python3 -m pip download -q --disable-pip-version-check "${hashes[@]}" --dest "$dir" --only-binary=:all: \
     --python-version "$IMAGE_PYTHON_VERSION" --implementation cp --abi "cp${IMAGE_PYTHON_VERSION/./}" --abi abi3 --abi none \
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --platform manylinux_2_31_x86_64 --platform manylinux_2_34_x86_64 --platform linux_x86_64 --platform any \
@@ -130,8 +209,8 @@ if [ "$python_image" = "$LOCAL_PYTHON_IMAGE" ]; then
   # its local base carries it. (On the official image the Dockerfile installs it with apt.)
   loadtest_image=$LOCAL_LOADTEST_IMAGE
   debootstrap_image "$loadtest_image" python3,python3-venv,ca-certificates,wrk
-  wheelhouse backend/servers/wheelhouse backend/servers/requirements.txt backend/servers/requirements-compare.txt
-  wheelhouse loadtest/wheelhouse loadtest/requirements.txt
+  wheelhouse --require-hashes backend/servers/wheelhouse backend/servers/requirements.txt backend/servers/requirements-compare.txt
+  wheelhouse --require-hashes loadtest/wheelhouse loadtest/requirements.txt
   pip_no_index=1
 else
   loadtest_image=$python_image
@@ -156,7 +235,14 @@ if [ "$pip_no_index" = 1 ]; then
   mkdir -p "$build/wheels"
   python3 -I backend/servers/deps.py "$app_dir" >"$build/requirements.txt" || exit 1
   python3 -I backend/servers/compat.py --ranges >"$build/server-ranges.txt"
-  wheelhouse "$build/wheels" "$build/requirements.txt" "$build/server-ranges.txt"
+  # A project's lock with hashes is installed with --require-hashes (backend/app.Dockerfile):
+  # its wheels are checked here too, and the unhashed ranges stay out of it. Plain requirements
+  # cannot be hash-checked: they are downloaded as given, with the ranges.
+  if grep -q -e '--hash=' "$build/requirements.txt"; then
+    wheelhouse --require-hashes "$build/wheels" "$build/requirements.txt"
+  else
+    wheelhouse "$build/wheels" "$build/requirements.txt" "$build/server-ranges.txt"
+  fi
   wheels_image=apibundle/wheels-$app_name:$tag
   if ! have_image "$wheels_image" || [ "$build/wheels/.requirements.sha256" -nt "$build/.built" ]; then
     log "building $wheels_image"

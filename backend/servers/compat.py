@@ -85,7 +85,7 @@ def pins(lines: list[str]) -> dict[str, str]:
     for line in lines:
         match = _NAME.match(line.split("#", 1)[0])
         if match and _canonical(match.group(1)) in SUPPORTED:
-            found[_canonical(match.group(1))] = line.strip()
+            found[_canonical(match.group(1))] = line.strip().removesuffix("\\").strip()  # a hashed lock's line
     return found
 
 

@@ -54,3 +54,9 @@ def test_a_feature_that_needs_a_newer_server_is_refused_at_start_in_one_line(ins
         " (pinned by the app's requirements?)"
     )
     assert compat.unavailable("granian") == "Granian needs granian, which is not installed in this image"
+
+
+def test_a_hashed_lock_names_the_pin_without_its_continuation(installed):
+    installed.update({"gunicorn": "22.0.0"})
+    lock = ["gunicorn==22.0.0 \\", "    --hash=sha256:" + "0" * 64]
+    assert compat.pins(lock) == {"gunicorn": "gunicorn==22.0.0"}
