@@ -15,13 +15,11 @@ from rich.console import Console
 from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.report import run_folder
 from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
-from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import HELD_TO_TARGETS, SERVERS, run_one
+from loadtest.resilience.matrix import HELD_TO_TARGETS, run_one
 from loadtest.results import manifest
 from loadtest.results.schema import new_document
-from loadtest.runner import plan
+from loadtest.runner import plan, rounds
 from loadtest.runner.__main__ import previous_costs
-from loadtest.runner.plan import Step
 from loadtest.runner.progress import Reporter
 
 console = Console(stderr=True)
@@ -33,16 +31,14 @@ def main() -> int:
     reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
     run_dir = run_folder.new_run_dir(reports)
     costs = previous_costs(reports)
-    runs = [(f, server) for f in FAULTS for server in SERVERS]
-    steps = {key: Step(plan.FAULT, f"resilience: {key[0].name} on {key[1]}", tool="full" if full_length else "short")
-             for key in runs}  # fmt: skip
-    planned = plan.estimate(steps.values(), costs)
+    runs = rounds.fault_runs(full_length)
+    planned = plan.estimate([step for _, _, step in runs], costs)
     console.print(f"plan: {len(runs)} fault runs ({'full' if full_length else 'short'} length), "
                   f"expected duration {plan.clock(planned)}", highlight=False)  # fmt: skip
     entries: list[dict] = []
     with Reporter(console, planned, costs) as rep, tempfile.TemporaryDirectory() as work:
-        for fault, server in runs:
-            with rep.step(steps[(fault, server)]) as r:
+        for fault, server, step in runs:
+            with rep.step(step) as r:
                 entry = run_one(fault, server, full_length, certs_dir(), Path(work) / f"{fault.name}-{server}")
                 r.note = "met" if entry["met"] else "not met"
             entries.append(entry)
