@@ -30,9 +30,7 @@ def main() -> int:
     if os.environ.get("SWARM", "") in {"1", "true", "yes"}:
         from loadtest.resilience import swarm_updates
 
-        tag = os.environ.get("BUNDLE_TAG") or "latest"
-        for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: print(m, file=sys.stderr))
+        entries += swarm_updates.run_stores(full_length, lambda m: print(m, file=sys.stderr))
     doc = new_document(run_dir.name, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     print(run_folder.write(run_dir, doc)["html"])

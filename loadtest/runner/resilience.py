@@ -47,9 +47,7 @@ def main() -> int:
     if os.environ.get("SWARM", "") in YES:
         from loadtest.resilience import swarm_updates
 
-        tag = os.environ.get("BUNDLE_TAG") or "latest"
-        for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
+        entries += swarm_updates.run_stores(full_length, lambda m: console.print(m))
     doc = new_document(run_dir.name, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     doc["timing"] = {"planned_s": round(planned, 1), "took_s": round(took, 1), "overheads": plan.overheads(rep.seen)}
