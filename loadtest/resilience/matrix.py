@@ -23,6 +23,14 @@ def topology_name(server: str, store: str = "sqlite") -> str:
 
 
 HELD_TO_TARGETS = topology_name("gunicorn")  # the prod profile: every fault must meet its target
+SWARM_TOPOLOGY = "swarm"  # the Swarm updates' topology: "swarm (<store>)" (swarm_updates.py), held too
+
+
+def targets_met(entries: list[dict]) -> bool:
+    """The exit status's rule: every fault on the prod profile's topology and on Swarm met its
+    target (uvicorn --workers is measured, not held to them)."""
+    held = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith(SWARM_TOPOLOGY)]
+    return all(e["met"] for e in held)
 
 
 def stack_for(

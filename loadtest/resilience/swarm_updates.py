@@ -22,9 +22,8 @@ from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
 from loadtest.bundle.stack import STORES, free_port, store_env
 from loadtest.bundle.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 from loadtest.resilience.faults import Fault
-from loadtest.resilience.matrix import run_fault
+from loadtest.resilience.matrix import SWARM_TOPOLOGY, run_fault
 
-TOPOLOGY = "swarm"
 # Load from the host through the published port: exempt it from the /api rate limit, as the
 # other resilience runs do (loadtest/resilience/matrix.py).
 RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
@@ -153,7 +152,7 @@ SWARM_FAULTS = [ROLLING_UPDATE, UNHEALTHY_UPDATE]  # in this order, on one stack
 
 
 def topology(store: str) -> str:
-    return f"{TOPOLOGY} ({store})"
+    return f"{SWARM_TOPOLOGY} ({store})"
 
 
 def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print) -> list[dict]:

@@ -15,7 +15,7 @@ from rich.console import Console
 from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.report import run_folder
 from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
-from loadtest.resilience.matrix import HELD_TO_TARGETS, run_one
+from loadtest.resilience.matrix import run_one, targets_met
 from loadtest.results import manifest
 from loadtest.results.schema import new_document
 from loadtest.runner import plan, rounds
@@ -53,8 +53,7 @@ def main() -> int:
     doc["timing"] = {"planned_s": round(planned, 1), "took_s": round(took, 1), "overheads": plan.overheads(rep.seen)}
     console.print(plan.ending(took, planned) or f"took {plan.clock(took)}, planned {plan.clock(planned)}")
     print(run_folder.write(run_dir, doc)["html"])
-    gunicorn = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
-    return 0 if all(e["met"] for e in gunicorn) else 1
+    return 0 if targets_met(entries) else 1
 
 
 if __name__ == "__main__":

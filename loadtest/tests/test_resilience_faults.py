@@ -8,7 +8,7 @@ from loadtest.report.fault_rows import fault_row
 from loadtest.resilience import swarm_updates
 from loadtest.resilience.faults import Fault
 from loadtest.resilience.load import Outcome
-from loadtest.resilience.matrix import run_fault
+from loadtest.resilience.matrix import HELD_TO_TARGETS, run_fault, targets_met
 
 
 class _Driver:
@@ -91,3 +91,12 @@ def test_swarm_updates_are_faults_met_only_when_swarm_ends_where_it_should():
     assert not unhealthy.met(_update("rollback_completed", "app:old", integrity="corrupt"))
     assert (rolling.name, unhealthy.name) == ("swarm-rolling-update", "swarm-unhealthy-update")
     assert swarm_updates.topology("postgres") == "swarm (postgres)"
+
+
+def test_the_prod_topology_and_swarm_are_held_to_their_targets_uvicorn_is_measured_only():
+    def entry(topology, met):
+        return {"topology": topology, "met": met}
+
+    assert targets_met([entry(HELD_TO_TARGETS, True), entry("nginx-uvicorn", False), entry("swarm (sqlite)", True)])
+    assert not targets_met([entry(HELD_TO_TARGETS, False)])
+    assert not targets_met([entry(swarm_updates.topology("postgres"), False)])
