@@ -5,7 +5,8 @@ tasks, a rolling update under steady load with zero failed requests, an update t
 healthcheck fails rolled back by Swarm itself, and Locust's master and workers as services. The
 load's clients never retry a request, and Nginx follows the tasks without a reload.
 
-The updates are the short versions of `make swarm-test` (loadtest/resilience/swarm_updates.py)."""
+The updates are the short versions of `make swarm-test` (loadtest/resilience/swarm_updates.py),
+run by the one fault runner (loadtest/resilience/matrix.py run_fault)."""
 
 import json
 import os
@@ -24,6 +25,7 @@ from loadtest.bundle.swarm import (
     unlabel_postgres_node,
 )
 from loadtest.resilience import swarm_updates as updates
+from loadtest.resilience.matrix import run_fault
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.containers
@@ -134,7 +136,7 @@ def test_rolling_update_under_load_loses_nothing_and_nginx_follows_the_tasks(sta
     with stack.client() as c:
         kept = c.post("/api/items", json={"name": "kept across the update"}).json()
     old = _task_addresses(stack, "app")
-    result = updates.rolling_update(stack, full_length=False)
+    result = run_fault(updates.ROLLING_UPDATE, stack, False, updates.topology(stack.store))
     print({k: result[k] for k in SHOWN})
     assert result["update_state"] == "completed", result
     assert result["failed_requests"] == 0, result
@@ -155,7 +157,7 @@ def test_rolling_update_under_load_loses_nothing_and_nginx_follows_the_tasks(sta
 
 def test_an_update_whose_healthcheck_fails_rolls_back_by_itself(stack):
     before = stack.image("app")
-    result = updates.broken_update(stack, full_length=False)
+    result = run_fault(updates.UNHEALTHY_UPDATE, stack, False, updates.topology(stack.store))
     print({k: result[k] for k in SHOWN})
     assert result["update_state"] == "rollback_completed", result
     assert result["image_after"] == before, result

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.report import run_folder
-from loadtest.resilience.matrix import HELD_TO_TARGETS, run_all
+from loadtest.resilience.matrix import run_all, targets_met
 from loadtest.results import manifest
 from loadtest.results.schema import new_document
 
@@ -30,14 +30,11 @@ def main() -> int:
     if os.environ.get("SWARM", "") in {"1", "true", "yes"}:
         from loadtest.resilience import swarm_updates
 
-        tag = os.environ.get("BUNDLE_TAG") or "latest"
-        for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: print(m, file=sys.stderr))
+        entries += swarm_updates.run_stores(full_length, lambda m: print(m, file=sys.stderr))
     doc = new_document(run_dir.name, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     print(run_folder.write(run_dir, doc)["html"])
-    held = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
-    return 0 if all(e["met"] for e in held) else 1
+    return 0 if targets_met(entries) else 1
 
 
 if __name__ == "__main__":

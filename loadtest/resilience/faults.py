@@ -26,6 +26,7 @@ class Fault:
     target = ""
     replicas = 1
     checks_items = False  # True: afterwards every acknowledged create is still there (integrity.check)
+    lengths = {True: (10, 20), False: (2, 5)}  # full_length -> seconds of load before and after the fault
 
     def env(self, full_length: bool) -> dict[str, str]:
         # No max-requests recycling: a worker replaced for that would pass for the fault's effect.
@@ -34,18 +35,27 @@ class Fault:
     def driver(self, stack, full_length: bool) -> LoadDriver:
         return LoadDriver(stack.base_url, stack.ssl_context(), threads=6)
 
-    def inject(self, stack, full_length: bool) -> dict:
+    def prepare(self, stack, full_length: bool) -> dict:
+        """What must be ready before the load starts (passed to inject and afterwards as keywords)."""
+        return {}
+
+    def inject(self, stack, full_length: bool, **prepared) -> dict:
         raise NotImplementedError
+
+    def afterwards(self, stack, result: dict, **prepared) -> dict:
+        """What to add to the result once the load has stopped (and the store was checked)."""
+        return {}
 
     def met(self, result: dict) -> bool:
         raise NotImplementedError
 
     def run(self, stack, full_length: bool = False) -> dict:
-        pre, post = (10, 20) if full_length else (2, 5)
+        pre, post = self.lengths[full_length]
+        prepared = self.prepare(stack, full_length)
         driver = self.driver(stack, full_length).start()
         time.sleep(pre)
         fault_at = time.monotonic()
-        details = self.inject(stack, full_length)
+        details = self.inject(stack, full_length, **prepared)
         fault_end = time.monotonic()
         time.sleep(post)
         outcomes = driver.stop()
@@ -53,6 +63,7 @@ class Fault:
         if self.checks_items:
             stack.wait_for_api()
             result.update(integrity.check(stack, outcomes))
+        result.update(self.afterwards(stack, result, **prepared))
         result.setdefault("lost_items", None)  # None: this fault does not check the store
         result.setdefault("notes", "")
         if result["stalled_requests"]:

@@ -6,8 +6,11 @@ from collections import Counter
 
 from loadtest.resilience.load import Outcome
 
+# Run in the app's container: the file the demo's own settings open (app/settings.py, with the
+# container's environment), so the path is written once, there.
 SQLITE_INTEGRITY_CHECK = (
-    "import sqlite3; db = sqlite3.connect('file:/data/app.db?mode=ro', uri=True);"
+    "import sqlite3; from app.settings import Settings;"
+    " db = sqlite3.connect(f'file:{Settings().database.path}?mode=ro', uri=True);"
     " print(db.execute('PRAGMA integrity_check').fetchone()[0])"
 )
 POSTGRES_INTEGRITY_CHECK = [  # one psql session, each statement its own -c (psql shows every result)

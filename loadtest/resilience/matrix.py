@@ -23,6 +23,14 @@ def topology_name(server: str, store: str = "sqlite") -> str:
 
 
 HELD_TO_TARGETS = topology_name("gunicorn")  # the prod profile: every fault must meet its target
+SWARM_TOPOLOGY = "swarm"  # the Swarm updates' topology: "swarm (<store>)" (swarm_updates.py), held too
+
+
+def targets_met(entries: list[dict]) -> bool:
+    """The exit status's rule: every fault on the prod profile's topology and on Swarm met its
+    target (uvicorn --workers is measured, not held to them)."""
+    held = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith(SWARM_TOPOLOGY)]
+    return all(e["met"] for e in held)
 
 
 def stack_for(
@@ -51,22 +59,23 @@ def stack_for(
     )
 
 
+def run_fault(fault: Fault, stack, full_length: bool, topology: str) -> dict:
+    """The one fault runner: ``fault`` under load on a running ``stack`` (a compose Bundle or a
+    Swarm stack), as the resilience table's entry (results/schema.py Resilience)."""
+    result = fault.run(stack, full_length)
+    if os.environ.get("RESILIENCE_DEBUG"):
+        print("\n".join(line for line in stack.logs("nginx").splitlines() if '"status":2' not in line))
+    return {"scenario": fault.name, "title": fault.title, "topology": topology, "target": fault.target, **result}
+
+
 def run_one(fault: Fault, server: str, full_length: bool, certs: Path, workdir: Path, store: str = "sqlite") -> dict:
+    """``fault`` on a fresh copy of the bundle on ``server`` and ``store``."""
     stack = stack_for(fault, server, full_length, certs, workdir, store)
     stack.start()
     try:
-        result = fault.run(stack, full_length)
-        if os.environ.get("RESILIENCE_DEBUG"):
-            print("\n".join(line for line in stack.logs("nginx").splitlines() if '"status":2' not in line))
+        return run_fault(fault, stack, full_length, topology_name(server, store))
     finally:
         stack.stop()
-    return {
-        "scenario": fault.name,
-        "title": fault.title,
-        "topology": topology_name(server, store),
-        "target": fault.target,
-        **result,
-    }
 
 
 def run_all(full_length: bool, certs: Path, workdir: Path, progress: Callable[[str], None] = print) -> list[dict]:

@@ -2,8 +2,11 @@
 task (start-first), and an image whose healthcheck fails, which Swarm must roll back by itself.
 Both must cost zero failed requests, and every acknowledged create must still be there.
 
-Entries come out in the resilience report's format (loadtest/results/schema.py, Resilience),
-topology "swarm": `make swarm-test` writes them into a report, the container tests assert them.
+Both are faults (loadtest/resilience/faults.py) run by the one fault runner
+(matrix.run_fault) on one Swarm stack, so their entries are the resilience table's (topology
+"swarm (<store>)"): `make swarm-test` writes them into a report, `make resilience SWARM=1` adds
+them to the fault runs, the container tests assert them. The clients never send a request twice
+(load.py): every connection closed unread is a failure.
 ``python -m loadtest.resilience.swarm_updates`` runs the full-length versions.
 """
 
@@ -11,7 +14,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -19,11 +21,9 @@ from loadtest.bundle.host import docker, make_secrets, write_app_env
 from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
 from loadtest.bundle.stack import STORES, free_port, store_env
 from loadtest.bundle.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
-from loadtest.resilience import integrity
-from loadtest.resilience.load import LoadDriver
-from loadtest.resilience.outcome import summarize
+from loadtest.resilience.faults import Fault
+from loadtest.resilience.matrix import SWARM_TOPOLOGY, run_fault
 
-TOPOLOGY = "swarm"
 # Load from the host through the published port: exempt it from the /api rate limit, as the
 # other resilience runs do (loadtest/resilience/matrix.py).
 RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
@@ -98,76 +98,80 @@ def nginx_workers(stack: SwarmStack) -> set[int]:
     return {int(line.split()[0]) for line in out.stdout.splitlines()[1:] if "worker process" in line}
 
 
-def update_under_load(stack: SwarmStack, image: str, expect: str, pre_s: float, post_s: float) -> dict:
-    """Steady load through Nginx; roll ``image`` out to the app; keep the load on ``post_s``
-    after Swarm is done; what the clients saw, and the store checked afterwards."""
-    before = stack.image("app")
-    # Clients that never send a request twice (load.py): every connection closed unread is a failure.
-    workers = nginx_workers(stack)
-    driver = LoadDriver(stack.base_url, stack.ssl_context(), threads=6).start()
-    time.sleep(pre_s)
-    fault_at = time.monotonic()
-    update = stack.update_app(image)  # as `make swarm-deploy`: migrate, then the app
-    fault_end = time.monotonic()
-    time.sleep(post_s)
-    outcomes = driver.stop()
-    result = summarize(outcomes, fault_at, fault_end)
-    stack.wait_for_api()
-    result.update(integrity.check(stack, outcomes))
-    rolled_back = update.state == "rollback_completed"
-    result.update({
-        "nginx_reloaded": nginx_workers(stack) != workers,
-        "update_state": update.state,
-        "update_s": update.duration_s,
-        "image_before": before,
-        "image_after": update.image_after,
-        "swarm_message": update.message,
-    })  # fmt: skip
-    verb = "rolled back to" if rolled_back else "now runs"
-    result["notes"] = (f"{result['requests']} requests; Swarm {update.state} in {update.duration_s:.1f} s "
-                       f"(update command to converged), app {verb} {update.image_after}; "
-                       f"Nginx {'reloaded' if result['nginx_reloaded'] else 'not reloaded'} (it follows the tasks "
-                       "through DNS); the clients retry nothing")  # fmt: skip
-    state_ok = update.state == expect and update.image_after == (before if rolled_back else image)
-    result["met"] = (state_ok and result["failed_requests"] == 0 and result["lost_items"] == 0
-                     and result["duplicated_items"] == 0 and result["integrity"] == "ok")  # fmt: skip
-    return result
+class SwarmUpdate(Fault):
+    """A new app image rolled out under load, as `make swarm-deploy` does (migrate, then the app),
+    on a running Swarm stack; Swarm must end in ``expect``."""
+
+    checks_items = True
+    lengths = {True: (10, 20), False: (3, 3)}
+    expect = "completed"
+    suffix = "next"  # the derived image's tag: <tag>-<suffix>-<random>
+    broken = False
+
+    def prepare(self, stack: SwarmStack, full_length: bool) -> dict:
+        before = stack.image("app")
+        image = derived_image(before, f"{stack.env['BUNDLE_TAG']}-{self.suffix}-{uuid.uuid4().hex[:4]}", self.broken)
+        return {"image": image, "before": before, "workers": nginx_workers(stack)}
+
+    def inject(self, stack: SwarmStack, full_length: bool, image: str, before: str, workers: set[int]) -> dict:
+        update = stack.update_app(image)
+        return {"update_state": update.state, "update_s": update.duration_s, "image_before": before,
+                "image_rolled_out": image, "image_after": update.image_after,
+                "swarm_message": update.message}  # fmt: skip
+
+    def afterwards(self, stack: SwarmStack, result: dict, image: str, before: str, workers: set[int]) -> dict:
+        reloaded = nginx_workers(stack) != workers
+        verb = "rolled back to" if result["update_state"] == "rollback_completed" else "now runs"
+        notes = (f"{result['requests']} requests; Swarm {result['update_state']} in {result['update_s']:.1f} s "
+                 f"(update command to converged), app {verb} {result['image_after']}; "
+                 f"Nginx {'reloaded' if reloaded else 'not reloaded'} (it follows the tasks "
+                 "through DNS); the clients retry nothing")  # fmt: skip
+        return {"nginx_reloaded": reloaded, "notes": notes}
+
+    def met(self, r: dict) -> bool:
+        """Swarm ended as expected, on the image it should run (the old one after a rollback),
+        with nothing failed, lost or duplicated and the store intact."""
+        runs = r["image_before"] if self.expect == "rollback_completed" else r["image_rolled_out"]
+        return (r["update_state"] == self.expect and r["image_after"] == runs and r["failed_requests"] == 0
+                and r["lost_items"] == 0 and r["duplicated_items"] == 0 and r["integrity"] == "ok")  # fmt: skip
 
 
-def rolling_update(stack: SwarmStack, full_length: bool) -> dict:
-    image = derived_image(stack.image("app"), f"{stack.env['BUNDLE_TAG']}-next-{uuid.uuid4().hex[:4]}")
-    pre, post = (10, 20) if full_length else (3, 3)
-    result = update_under_load(stack, image, "completed", pre, post)
-    return {"scenario": "swarm-rolling-update", "title": "Swarm rolling update to a new app image (2 replicas)",
-            "topology": TOPOLOGY, "target": TARGET, **result}  # fmt: skip
+class RollingUpdate(SwarmUpdate):
+    name, title = "swarm-rolling-update", "Swarm rolling update to a new app image (2 replicas)"
+    target = TARGET
 
 
-def broken_update(stack: SwarmStack, full_length: bool) -> dict:
-    image = derived_image(stack.image("app"), f"{stack.env['BUNDLE_TAG']}-unhealthy-{uuid.uuid4().hex[:4]}",
-                          broken=True)  # fmt: skip
-    pre, post = (10, 20) if full_length else (3, 3)
-    result = update_under_load(stack, image, "rollback_completed", pre, post)
-    return {"scenario": "swarm-unhealthy-update", "title": "Swarm update to an image whose healthcheck fails",
-            "topology": TOPOLOGY, "target": f"rolled back by Swarm itself; {TARGET}", **result}  # fmt: skip
+class UnhealthyUpdate(SwarmUpdate):
+    name, title = "swarm-unhealthy-update", "Swarm update to an image whose healthcheck fails"
+    target = f"rolled back by Swarm itself; {TARGET}"
+    expect, suffix, broken = "rollback_completed", "unhealthy", True
+
+
+ROLLING_UPDATE, UNHEALTHY_UPDATE = RollingUpdate(), UnhealthyUpdate()
+SWARM_FAULTS = [ROLLING_UPDATE, UNHEALTHY_UPDATE]  # in this order, on one stack
+
+
+def topology(store: str) -> str:
+    return f"{SWARM_TOPOLOGY} ({store})"
 
 
 def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print) -> list[dict]:
-    """Both updates on one fresh stack (rolling update first, then the broken one), in a
-    swarm made for the purpose if the engine is in none (and left again afterwards)."""
+    """Both updates on one fresh stack (rolling update first, then the broken one), run by the
+    one fault runner (matrix.run_fault), in a swarm made for the purpose if the engine is in none
+    (and left again afterwards)."""
     initialised = ensure_swarm()
     labelled = store == "postgres" and label_postgres_node()
     stack = new_stack(certs, store, tag)
     try:
         progress(f"swarm: deploying {stack.name} ({', '.join(stack.profiles)})")
         deployed = stack.deploy()
-        progress(f"swarm: converged in {deployed} s; rolling update under load")
-        entries = [rolling_update(stack, full_length)]
-        progress(f"swarm: {entries[-1]['notes']}; now an image whose healthcheck fails")
-        entries.append(broken_update(stack, full_length))
-        progress(f"swarm: {entries[-1]['notes']}")
-        for e in entries:
-            e["deploy_s"], e["store"] = deployed, store
-            e["topology"] = f"{TOPOLOGY} ({store})"
+        progress(f"swarm: converged in {deployed} s")
+        entries = []
+        for fault in SWARM_FAULTS:
+            progress(f"swarm: {fault.title} under load")
+            entry = run_fault(fault, stack, full_length, topology(store))
+            entries.append(entry | {"deploy_s": deployed, "store": store})
+            progress(f"swarm: {entries[-1]['notes']}")
         return entries
     finally:
         stack.remove(volumes=True)
@@ -178,20 +182,25 @@ def run_all(certs: Path, full_length: bool, tag: str, store: str, progress=print
             leave_swarm()
 
 
+def stores() -> list[str]:
+    """The stores the Swarm updates run on: SWARM_STORES, else both."""
+    return (os.environ.get("SWARM_STORES") or "sqlite postgres").split()
+
+
+def run_stores(full_length: bool, progress=print) -> list[dict]:
+    """`make swarm-test` and SWARM=1: both updates on each store of ``stores()``."""
+    tag = os.environ.get("BUNDLE_TAG") or "latest"
+    return [e for store in stores() for e in run_all(certs_dir(), full_length, tag, store, progress)]
+
+
 def main() -> int:
     """`make swarm-test`: the full-length runs, then a report with the resilience table."""
     from loadtest.report import run_folder
     from loadtest.results import manifest
     from loadtest.results.schema import new_document
 
-    tag = os.environ.get("BUNDLE_TAG", "latest")
-    stores = (os.environ.get("SWARM_STORES") or "sqlite postgres").split()
     run_dir = run_folder.new_run_dir(reports_dir(os.environ.get("REPORTS_DIR", "reports")))
-
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    entries = [e for store in stores for e in run_all(certs_dir(), True, tag, store, progress)]
+    entries = run_stores(True, lambda message: print(message, file=sys.stderr, flush=True))
     settings = {"users": 6, "duration_s": 0, "warmup_s": 0, "repeat": 1, "workers": 2, "app_cpus": "1",
                 "locust_workers": 0, "quick": False}  # fmt: skip
     path = "host -> published host-mode port -> Nginx (TLS) -> app tasks (Swarm dnsrr); one stack for both updates"

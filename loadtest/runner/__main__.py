@@ -33,14 +33,11 @@ from loadtest.bundle.stack import Stack
 from loadtest.generator.appscenario import ScenarioError
 from loadtest.report import run_folder, sequential
 from loadtest.report.questions import QUESTIONS
-from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import SERVERS as FAULT_SERVERS
 from loadtest.resilience.matrix import run_one
 from loadtest.results import manifest
 from loadtest.results.schema import load, new_document
 from loadtest.runner import calibration, cpus, measure, plan, rounds, scenarios, topologies
 from loadtest.runner.app import PROBE, App
-from loadtest.runner.generators import wrk
 from loadtest.runner.measure import RunSpec
 from loadtest.runner.plan import Costs, Step
 from loadtest.runner.progress import Reporter
@@ -67,7 +64,8 @@ class Matrix:
         self.plan = cpus.plan(s.cpus)
         self.workers = s.workers or len(self.plan.sut)
         self.locust_workers = s.locust_workers or len(self.plan.generator)
-        self.wrk_duration = s.wrk_duration or s.duration
+        self.rules = rounds.Rules.of(s, app is not None)
+        self.wrk_duration = self.rules.wrk_duration
         self.env = {
             "SUT_CPUSET": self.plan.sut_cpuset, "GENERATOR_CPUSET": self.plan.generator_cpuset,
             "WORKERS": str(self.workers), "RUN_DIR": str(run_dir),
@@ -120,112 +118,42 @@ class Matrix:
     # --- what runs -------------------------------------------------------------------------
 
     def work(self) -> list[tuple[Topology, list[Scenario]]]:
-        pairs = [(t, [sc for sc in self.scenarios if scenarios.applies(sc, t)]) for t in self.topologies]
-        return [(t, scs) for t, scs in pairs if scs]
+        return rounds.work(self.topologies, self.scenarios)
 
     def _comparisons(self) -> list[sequential.Comparison]:
-        """Every question whose two topologies are in the plan, on every scenario both run."""
-        work = {t.name: {sc.name for sc in scs} for t, scs in self.work()}
-        return [
-            sequential.Comparison(q.key, q.text, q.a, q.b, sc.name, self.alphas)
-            for sc in self.scenarios
-            for q in QUESTIONS
-            if sc.name in work.get(q.a, ()) and sc.name in work.get(q.b, ())
-        ]
-
-    def wrk_applies(self, sc: Scenario) -> bool:
-        return self.s.wrk and (sc.wrk_input is not None or wrk.paths_for(sc.name) is not None)
+        return rounds.comparisons(self.work(), self.scenarios, QUESTIONS, self.alphas)
 
     def visits(self) -> list[rounds.Visit]:
         """FULL and QUICK: every round, every topology. The default plan: see run_adaptive."""
-        return rounds.plan(self.work(), self.s.repeat, self.s.fractions)
-
-    def locust_capacity(self, sc: Scenario, r: int, topology: Topology | None = None) -> bool:
-        """Locust measures capacity in every round, except where wrk does too: then only in the
-        first LOCUST_ROUNDS rounds (QUICK: one), for the side-by-side figure; in the default plan
-        only on the reference (the offered load of the fixed-rate point)."""
-        if not self.wrk_applies(sc) or self.s.locust_rounds is None:
-            return True
-        if self.s.adaptive and topology is not None and topology.name != topologies.REFERENCE:
-            return False
-        return r <= self.s.locust_rounds
-
-    def needs_warmup(self, sc: Scenario, r: int, topology: Topology | None = None) -> bool:
-        """A warm-up run (discarded) first, with wrk where it applies (same requests, a fraction of
-        Locust's start-up time); not where wrk's stateless scenarios start with a Locust run,
-        whose ramp-up before --reset-stats is discarded already."""
-        return bool(self.s.warmup) and not (self.wrk_applies(sc) and self.locust_capacity(sc, r, topology))
-
-    def seeds(self, v: rounds.Visit) -> bool:
-        """A visit that does not verify still seeds the items its read scenarios need."""
-        return not v.verify and self.app is None and any(sc.needs_seed for sc in v.scenarios)
+        return self.rules.visits(self.work())
 
     def steps(self, v: rounds.Visit) -> list[Step]:
-        """What one visit does, in order: the plan's and the progress bar's unit."""
-        t, label = v.topology, f"{v.topology.name} round {v.round}"
-        out = [Step(plan.UP, f"{label}: starting")]
-        if v.verify or self.seeds(v):
-            out.append(Step(plan.VERIFY, f"{label}: {'verify' if v.verify else 'seed items'}"))
-        if v.verify and self.s.idle_s:
-            out.append(Step(plan.IDLE, f"{label}: idle CPU", self.s.idle_s))
-        for sc in v.scenarios:
-            name = f"{t.name} {sc.name} round {v.round}"
-            if self.needs_warmup(sc, v.round, t):
-                out.append(
-                    Step(plan.RUN, f"{name} warm-up", self.s.warmup, "wrk" if self.wrk_applies(sc) else "locust")
-                )
-            if self.locust_capacity(sc, v.round, t):
-                out.append(Step(plan.RUN, f"{name} capacity (Locust)", self.s.duration, "locust"))
-            if self.wrk_applies(sc):
-                out.append(Step(plan.RUN, f"{name} capacity (wrk)", self.wrk_duration, "wrk"))
-            for fraction in v.fractions:
-                out.append(Step(plan.RUN, f"{name} fixed rate {fraction:.0%}", self.s.duration, "locust"))
-        out.append(Step(plan.DOWN, f"{label}: down"))
-        return out
+        return self.rules.steps(v)
 
     def calibration_step(self) -> Step:
-        tools = calibration.TOOLS if self.s.wrk else ("locust",)
-        per_scheme = sum(max(self.s.calibration_s, calibration.LOCUST_MIN_S) if t == "locust" else self.s.calibration_s
-                         for t in tools)  # fmt: skip
-        return Step(plan.CALIBRATION, "calibrating the generators", per_scheme * len(calibration.TARGETS))
+        return self.rules.calibration_step()
 
     def fault_steps(self) -> list[Step]:
-        return [Step(plan.FAULT, f"resilience: {f.name} on {server}", tool="full") for f in FAULTS
-                for server in FAULT_SERVERS] if self.s.resilience else []  # fmt: skip
+        return rounds.fault_steps() if self.s.resilience else []
 
     def round_plan(self, r: int, needed: set[tuple[str, str]] | None) -> list[rounds.Visit]:
         """Round r of the default plan: the visits the open comparisons need (None: everything)."""
-        work = [(t, scs) for t, scs in self.work() if t.name not in self.broken]
-        pairs = None if needed is None else {(t, sc) for t, scs in work for sc in scs if (t.name, sc.name) in needed}
-        return rounds.round_visits(work, r, pairs, self.s.fractions)
+        return self.rules.round(rounds.without(self.work(), self.broken), r, needed)
 
     def round_steps(self, r: int, needed: set[tuple[str, str]] | None) -> list[Step]:
-        return [x for v in self.round_plan(r, needed) for x in self.steps(v)]
-
-    def round_costs(self, rounds_: int) -> list[float]:
-        """Seconds per round when every comparison stays open (round 1: every topology and scenario)."""
-        every = {(t.name, sc.name) for t, scs in self.work() for sc in scs}
-        return [
-            plan.estimate(self.round_steps(r, None if r == 1 else every), self.costs) for r in range(1, rounds_ + 1)
-        ]
+        return self.rules.round_steps(rounds.without(self.work(), self.broken), r, needed)
 
     def fit_rounds(self) -> int:
         """The default plan's rounds at most: REPEAT when given, else as many as fit in BUDGET with
-        every comparison open to the end (calibration and faults included); at least one."""
+        every comparison open to the end (calibration and faults included)."""
         if self.s.given("repeat"):
             return self.s.repeat
         fixed = plan.estimate([self.calibration_step(), *self.fault_steps()], self.costs)
-        spent, fit = fixed, 0
-        for cost in self.round_costs(self.s.repeat):
-            spent += cost
-            if spent > self.s.budget:
-                break
-            fit += 1
-        return max(fit, 1)
+        return rounds.fit_rounds(self.s.budget, fixed, self.rules.round_costs(self.work(), self.s.repeat, self.costs))
 
     def needed(self) -> set[tuple[str, str]]:
         """(topology, scenario) pairs an open comparison still needs."""
-        return {(t, c.scenario) for c in self.comparisons if c.open for t in (c.a, c.b) if t not in self.broken}
+        return rounds.needed(self.comparisons, self.broken)
 
     def expected(self) -> dict:
         """The plan's durations (seconds): worst case, best case, and the one the run is held to."""
@@ -234,7 +162,7 @@ class Matrix:
         if not self.s.adaptive:
             rounds_s = plan.estimate([x for v in self.visits() for x in self.steps(v)], self.costs)
             return {"planned_s": fixed + rounds_s + faults, "worst_s": fixed + rounds_s + faults, "faults_s": faults}
-        per_round = self.round_costs(self.max_rounds)
+        per_round = self.rules.round_costs(self.work(), self.max_rounds, self.costs)
         worst = fixed + sum(per_round) + faults
         best = fixed + sum(per_round[: min(self.alphas, default=1)]) + faults
         return {"planned_s": worst, "worst_s": worst, "best_s": best, "faults_s": faults, "round_s": per_round}
@@ -329,7 +257,7 @@ class Matrix:
                 stack.start()
             if self.app is not None and not self.app.fixed:
                 self.fix_requests(stack, topology)
-            if (v.verify or self.seeds(v)) and not self.verify(stack, topology, queue.pop(0), v.verify):
+            if (v.verify or self.rules.seeds(v)) and not self.verify(stack, topology, queue.pop(0), v.verify):
                 return
             if v.verify and self.s.idle_s:
                 with self.rep.step(queue.pop(0)):
@@ -399,17 +327,17 @@ class Matrix:
 
     def run_scenario(self, stack: Stack, topology: Topology, sc: Scenario, v: rounds.Visit, queue: list[Step]) -> None:
         s, r = self.s, v.round
-        if self.needs_warmup(sc, r, topology):
-            tool = "wrk" if self.wrk_applies(sc) else "locust"
-            self._measure(stack, topology, self._spec(sc, "warmup", r, s.warmup, tool=tool), queue.pop(0))
+        if self.rules.needs_warmup(sc, r, topology):
+            spec = self._spec(sc, "warmup", r, s.warmup, tool=self.rules.warmup_tool(sc))
+            self._measure(stack, topology, spec, queue.pop(0))
         own = None
-        if self.locust_capacity(sc, r, topology):
+        if self.rules.locust_capacity(sc, r, topology):
             run = self._measure(stack, topology, self._spec(sc, "capacity", r, s.duration), queue.pop(0))
             own = run["rps"]
             self.primary[(topology.name, sc.name, r)] = run
             if topology.name == topologies.REFERENCE:
                 self.reference_capacity.setdefault(sc.name, []).append(own)
-        if self.wrk_applies(sc):
+        if self.rules.wrk_applies(sc):
             spec = self._spec(sc, "capacity", r, self.wrk_duration, tool="wrk")
             self.primary[(topology.name, sc.name, r)] = self._measure(stack, topology, spec, queue.pop(0))
         for fraction in v.fractions:
@@ -494,12 +422,11 @@ class Matrix:
         assert self.rep is not None
         entries = []
         with tempfile.TemporaryDirectory() as work:
-            for fault in FAULTS:
-                for server in FAULT_SERVERS:
-                    with self.rep.step(Step(plan.FAULT, f"resilience: {fault.name} on {server}", tool="full")) as rep:
-                        entry = run_one(fault, server, True, certs_dir(), Path(work) / f"{fault.name}-{server}")
-                        rep.note = "met" if entry["met"] else "not met"
-                    entries.append(entry)
+            for fault, server, step in rounds.fault_runs():
+                with self.rep.step(step) as rep:
+                    entry = run_one(fault, server, True, certs_dir(), Path(work) / f"{fault.name}-{server}")
+                    rep.note = "met" if entry["met"] else "not met"
+                entries.append(entry)
         self.results["resilience"] = entries
 
     def run(self) -> dict:

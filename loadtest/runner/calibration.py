@@ -6,17 +6,15 @@ sets as the measured runs.
 A measured run's headroom is that ceiling over its own throughput; above 70% of the ceiling the
 run measured the generator as much as the server (loadtest/report/limits.py decides)."""
 
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from loadtest.bundle.paths import ROOT
 from loadtest.bundle.stack import Stack
-from loadtest.results.locust_csv import read_csvs
-from loadtest.runner import cost
+from loadtest.runner import measure
 from loadtest.runner.cgroup import Watch
 from loadtest.runner.generators import locust, wrk
 
@@ -83,9 +81,26 @@ def _pct(watch: Watch, window: tuple[float, float]) -> float:
     return 100.0 * (cpu_ns or 0) / 1e9 / seconds if seconds > 0 else 0.0
 
 
+Figures = tuple[float, float, float]  # (req/s, generator CPU %, seconds measured)
+
+
+def starved_rerun(measure: Callable[[int], Figures], duration: int, what: str,
+                  status: Callable[[str], None] = lambda text: None) -> Figures:  # fmt: skip
+    """``measure(duration)``; when it completed no request (the generator was starved by a busy
+    host, which is no ceiling), once more, RETRY_FACTOR times longer; nothing again is an error."""
+    figures = measure(duration)
+    if figures[0] <= 0:
+        status(f"calibrating {what}: no requests completed, once more, longer")
+        figures = measure(RETRY_FACTOR * max(duration, LOCUST_MIN_S))
+    if figures[0] <= 0:
+        raise RuntimeError(f"calibration: {what}: no request completed, twice (the second run {RETRY_FACTOR}x longer)")
+    return figures
+
+
 @dataclass
 class Calibrator:
-    """Nginx alone (compose/loadtest/calibration.yml in ``stack``) and each generator against it."""
+    """Nginx alone (compose/loadtest/calibration.yml in ``stack``) and each generator against it,
+    run as the measured runs are (measure.run_wrk, measure.run_locust)."""
 
     stack: Stack
     raw_dir: Path  # <run dir>/raw, mounted at /out/raw in the generator
@@ -104,50 +119,31 @@ class Calibrator:
             for tool in tools:
                 for scheme, base in TARGETS.items():
                     self.status(f"calibrating {tool} over {scheme}")
-                    measure = self._wrk if tool == "wrk" else self._locust
-                    rps, cpu_pct, seconds = measure(base, scheme, self.duration)
-                    if rps <= 0:  # nothing completed: the generator was starved (a busy host), not a ceiling
-                        self.status(f"calibrating {tool} over {scheme}: no requests completed, once more, longer")
-                        rps, cpu_pct, seconds = measure(base, scheme, RETRY_FACTOR * max(self.duration, LOCUST_MIN_S))
-                    if rps <= 0:
-                        raise RuntimeError(f"calibration: {tool} completed no request over {scheme}")
+                    run = self._wrk if tool == "wrk" else self._locust
+                    what = f"{tool} over {scheme}"
+                    rps, cpu_pct, seconds = starved_rerun(partial(run, base, scheme), self.duration, what, self.status)
                     target = base + PATH
                     out[key(tool, scheme)] = entry(tool, scheme, target, rps, cpu_pct, seconds, self.generator_cpus)
         finally:
             self.stack.stop()
         return out
 
-    def _name(self, tool: str) -> str:
-        return f"{self.stack.project}-{tool}-{uuid.uuid4().hex[:8]}"
-
-    def _wrk(self, base: str, scheme: str, duration: int) -> tuple[float, float, float]:
+    def _wrk(self, base: str, scheme: str, duration: int) -> Figures:
         spec = wrk.WrkSpec(base, (PATH,), self.connections, duration, self.generator_cpus)
-        name = self._name("wrk")
-        started = time.time()
-        with Watch({"generator": name}) as watch:
-            fields, report = wrk.run(self.stack.run, spec, name, self.raw_dir / "calibration" / f"wrk-{scheme}.txt")
-        window = cost.wrk_window(watch.span("generator"), report["duration_s"], started, time.time())
-        if fields["failures"]:
-            raise RuntimeError(f"calibration: wrk saw errors over {scheme}: {fields['errors']}")
-        return fields["rps"], _pct(watch, window), report["duration_s"]
+        name = measure.container_name(self.stack.project, "wrk")
+        watch = Watch({"generator": name})
+        run = measure.run_wrk(self.stack, spec, name, self.raw_dir / "calibration" / f"wrk-{scheme}.txt", watch)
+        if run.fields["failures"]:
+            raise RuntimeError(f"calibration: wrk saw errors over {scheme}: {run.fields['errors']}")
+        return run.fields["rps"], _pct(watch, run.window), run.seconds
 
-    def _locust(self, base: str, scheme: str, duration: int) -> tuple[float, float, float]:
+    def _locust(self, base: str, scheme: str, duration: int) -> Figures:
         prefix = f"calibration/locust-{scheme}"
-        duration = max(duration, LOCUST_MIN_S)
-        spec = locust.LocustSpec(base, "calibrate.py", "CalibrateUser", self.connections, duration,
-                                 self.locust_processes, f"/out/raw/{prefix}")  # fmt: skip
-        name = self._name("locust")
-        (self.raw_dir / "calibration").mkdir(parents=True, exist_ok=True)
-        started = time.time()
-        with Watch({"generator": name}) as watch:
-            result = self.stack.run(*locust.compose_args(spec, name), check=False, timeout=duration + 120)
-        ended = time.time()
-        local = self.raw_dir / prefix
-        try:
-            figures = read_csvs(local)
-        except (OSError, ValueError) as exc:
-            raise RuntimeError(f"calibration: Locust failed over {scheme}: {exc}\n{result.stderr[-2000:]}") from None
-        if figures["failures"]:
-            raise RuntimeError(f"calibration: Locust saw errors over {scheme}: {figures['errors']}")
-        window = cost.locust_window(locust.history_timestamps(Path(f"{local}_stats_history.csv")), started, ended)
-        return figures["rps"], _pct(watch, window), float(duration)
+        spec = locust.LocustSpec(base, "calibrate.py", "CalibrateUser", self.connections,
+                                 max(duration, LOCUST_MIN_S), self.locust_processes, f"/out/raw/{prefix}")  # fmt: skip
+        name = measure.container_name(self.stack.project, "locust")
+        watch = Watch({"generator": name})
+        run = measure.run_locust(self.stack, spec, name, self.raw_dir / prefix, watch, f"calibration over {scheme}")
+        if run.fields["failures"]:
+            raise RuntimeError(f"calibration: Locust saw errors over {scheme}: {run.fields['errors']}")
+        return run.fields["rps"], _pct(watch, run.window), run.seconds

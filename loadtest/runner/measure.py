@@ -34,6 +34,11 @@ class RunSpec:
     generator_on_sut: bool = False  # too few CPUs to separate them: the generator shares the set
 
     @property
+    def rate_per_user(self) -> float:
+        """Fixed-rate runs: what each Locust user offers per second (0: as fast as it can)."""
+        return self.target_rps / self.users if self.target_rps else 0.0
+
+    @property
     def csv_prefix(self) -> str:
         label = self.mode if self.load_fraction is None else f"{self.mode}-{round(self.load_fraction * 100)}pct"
         tool = "wrk-" if self.tool == "wrk" else ""
@@ -86,22 +91,57 @@ def idle_cpu_pct(stack: Stack, topology: Topology, seconds: float) -> dict[str, 
     return out
 
 
-def _run_locust(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, watch: Watch, name: str):
-    out_prefix = raw_dir / topology.name / spec.csv_prefix
-    out_prefix.parent.mkdir(parents=True, exist_ok=True)
-    rate = (spec.target_rps / spec.users) if spec.target_rps else 0
-    lspec = locust.LocustSpec(
-        topology.target, spec.scenario.locustfile, spec.scenario.user_class, spec.users, spec.duration,
-        spec.locust_workers, f"/out/raw/{topology.name}/{spec.csv_prefix}", rate,
-    )  # fmt: skip
+@dataclass(frozen=True)
+class Measured:
+    """One generator run, watched: its figures (results.json's run fields), the window its load
+    ran in (host time), Locust's CPU warnings, and how many seconds it loaded."""
+
+    fields: dict
+    window: tuple[float, float]
+    warnings: list[str]
+    seconds: float
+
+
+def container_name(project: str, tool: str) -> str:
+    return f"{project}-{tool}-{uuid.uuid4().hex[:8]}"
+
+
+def run_locust(stack: Stack, spec: locust.LocustSpec, name: str, local_prefix: Path, watch: Watch,
+               label: str) -> Measured:  # fmt: skip
+    """Locust in the generator container (``name``) under ``watch``; its CSVs land at
+    ``local_prefix`` on the host (``spec.csv_prefix`` inside). RuntimeError when it wrote none."""
+    local_prefix.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     with watch:
-        result = stack.run(*locust.compose_args(lspec, name), check=False, timeout=spec.duration + 180)
+        result = stack.run(*locust.compose_args(spec, name), check=False, timeout=spec.duration + 180)
     ended = time.time()
-    if result.returncode != 0 or not Path(f"{out_prefix}_stats.csv").exists():
-        raise RuntimeError(f"locust failed on {topology.name}/{spec.csv_prefix}:\n{result.stderr[-3000:]}")
-    timestamps = locust.history_timestamps(Path(f"{out_prefix}_stats_history.csv"))
-    return read_csvs(out_prefix), cost.locust_window(timestamps, started, ended), locust.cpu_warnings(result.stderr)
+    try:
+        if result.returncode != 0:
+            raise ValueError(f"exit code {result.returncode}")
+        fields = read_csvs(local_prefix)
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"locust failed on {label}: {exc}\n{result.stderr[-3000:]}") from None
+    timestamps = locust.history_timestamps(Path(f"{local_prefix}_stats_history.csv"))
+    window = cost.locust_window(timestamps, started, ended)
+    return Measured(fields, window, locust.cpu_warnings(result.stderr), float(spec.duration))
+
+
+def run_wrk(stack: Stack, spec: wrk.WrkSpec, name: str, raw_file: Path, watch: Watch) -> Measured:
+    """wrk in the generator container (``name``) under ``watch``; its output kept in ``raw_file``."""
+    started = time.time()
+    with watch:
+        fields, report = wrk.run(stack.run, spec, name, raw_file)
+    window = cost.wrk_window(watch.span("generator"), report["duration_s"], started, time.time())
+    return Measured(fields, window, [], float(report["duration_s"]))
+
+
+def _run_locust(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, watch: Watch, name: str):
+    lspec = locust.LocustSpec(
+        topology.target, spec.scenario.locustfile, spec.scenario.user_class, spec.users, spec.duration,
+        spec.locust_workers, f"/out/raw/{topology.name}/{spec.csv_prefix}", spec.rate_per_user,
+    )  # fmt: skip
+    local = raw_dir / topology.name / spec.csv_prefix
+    return run_locust(stack, lspec, name, local, watch, f"{topology.name}/{spec.csv_prefix}")
 
 
 def _run_wrk(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, watch: Watch, name: str):
@@ -109,20 +149,17 @@ def _run_wrk(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, wat
     if not paths:
         raise RuntimeError(f"wrk has no paths for {spec.scenario.name}")
     wspec = wrk.WrkSpec(topology.target, paths, spec.users, spec.duration, spec.generator_cpus)
-    started = time.time()
-    with watch:
-        fields, report = wrk.run(stack.run, wspec, name, raw_dir / topology.name / f"{spec.csv_prefix}.txt")
-    window = cost.wrk_window(watch.span("generator"), report["duration_s"], started, time.time())
-    return fields, window, []
+    return run_wrk(stack, wspec, name, raw_dir / topology.name / f"{spec.csv_prefix}.txt", watch)
 
 
 def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_rps: float | None = None) -> dict:
     """One run; its figures, per-component CPU, and the generator's headroom (results.json terms)."""
-    name = f"{stack.project}-{spec.tool}-{uuid.uuid4().hex[:8]}"
+    name = container_name(stack.project, spec.tool)
     containers = {service: stack.container_id(service) for service in topology.services} | {"generator": name}
     watch = Watch(containers, cpus=list(spec.sut_cpuset))
     measure = _run_wrk if spec.tool == "wrk" else _run_locust
-    fields, window, warnings = measure(stack, topology, spec, raw_dir, watch, name)
+    measured = measure(stack, topology, spec, raw_dir, watch, name)
+    fields, window, warnings = measured.fields, measured.window, measured.warnings
     cpus = {"app": spec.sut_cpus, "nginx": spec.sut_cpus, "postgres": spec.sut_cpus, "generator": spec.generator_cpus}
     costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus, spec.generator_on_sut)
     usage = costs["usage"]

@@ -15,13 +15,11 @@ from rich.console import Console
 from loadtest.bundle.paths import certs_dir, reports_dir
 from loadtest.report import run_folder
 from loadtest.resilience.__main__ import MEASUREMENT_PATH, SETTINGS
-from loadtest.resilience.faults import FAULTS
-from loadtest.resilience.matrix import HELD_TO_TARGETS, SERVERS, run_one
+from loadtest.resilience.matrix import run_one, targets_met
 from loadtest.results import manifest
 from loadtest.results.schema import new_document
-from loadtest.runner import plan
+from loadtest.runner import plan, rounds
 from loadtest.runner.__main__ import previous_costs
-from loadtest.runner.plan import Step
 from loadtest.runner.progress import Reporter
 
 console = Console(stderr=True)
@@ -33,16 +31,14 @@ def main() -> int:
     reports = reports_dir(os.environ.get("REPORTS_DIR", "reports"))
     run_dir = run_folder.new_run_dir(reports)
     costs = previous_costs(reports)
-    runs = [(f, server) for f in FAULTS for server in SERVERS]
-    steps = {key: Step(plan.FAULT, f"resilience: {key[0].name} on {key[1]}", tool="full" if full_length else "short")
-             for key in runs}  # fmt: skip
-    planned = plan.estimate(steps.values(), costs)
+    runs = rounds.fault_runs(full_length)
+    planned = plan.estimate([step for _, _, step in runs], costs)
     console.print(f"plan: {len(runs)} fault runs ({'full' if full_length else 'short'} length), "
                   f"expected duration {plan.clock(planned)}", highlight=False)  # fmt: skip
     entries: list[dict] = []
     with Reporter(console, planned, costs) as rep, tempfile.TemporaryDirectory() as work:
-        for fault, server in runs:
-            with rep.step(steps[(fault, server)]) as r:
+        for fault, server, step in runs:
+            with rep.step(step) as r:
                 entry = run_one(fault, server, full_length, certs_dir(), Path(work) / f"{fault.name}-{server}")
                 r.note = "met" if entry["met"] else "not met"
             entries.append(entry)
@@ -51,16 +47,13 @@ def main() -> int:
     if os.environ.get("SWARM", "") in YES:
         from loadtest.resilience import swarm_updates
 
-        tag = os.environ.get("BUNDLE_TAG") or "latest"
-        for store in (os.environ.get("SWARM_STORES") or "sqlite postgres").split():
-            entries += swarm_updates.run_all(certs_dir(), full_length, tag, store, lambda m: console.print(m))
+        entries += swarm_updates.run_stores(full_length, lambda m: console.print(m))
     doc = new_document(run_dir.name, manifest.collect(SETTINGS | {"quick": not full_length}, {}, MEASUREMENT_PATH))
     doc["resilience"] = entries
     doc["timing"] = {"planned_s": round(planned, 1), "took_s": round(took, 1), "overheads": plan.overheads(rep.seen)}
     console.print(plan.ending(took, planned) or f"took {plan.clock(took)}, planned {plan.clock(planned)}")
     print(run_folder.write(run_dir, doc)["html"])
-    gunicorn = [e for e in entries if e["topology"] == HELD_TO_TARGETS or e["topology"].startswith("swarm")]
-    return 0 if all(e["met"] for e in gunicorn) else 1
+    return 0 if targets_met(entries) else 1
 
 
 if __name__ == "__main__":

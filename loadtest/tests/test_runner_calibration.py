@@ -2,7 +2,7 @@
 
 import pytest
 
-from loadtest.runner.calibration import LOCUST_MIN_S, RETRY_FACTOR, Calibrator
+from loadtest.runner.calibration import LOCUST_MIN_S, RETRY_FACTOR, Calibrator, starved_rerun
 
 
 class _Stack:
@@ -41,5 +41,21 @@ def test_a_starved_measurement_runs_once_more_longer():
 
 def test_nothing_completed_twice_is_an_error_not_a_zero_ceiling():
     results = {("wrk", "https"): [0.0, 0.0]}
-    with pytest.raises(RuntimeError, match="completed no request over https"):
+    with pytest.raises(RuntimeError, match="wrk over https: no request completed, twice"):
         _calibrator(results, []).run(tools=("wrk",))
+
+
+def test_starved_rerun_runs_once_more_three_times_longer_and_says_so():
+    durations, said = [], []
+
+    def measure(duration):
+        durations.append(duration)
+        return (0.0 if len(durations) == 1 else 700.0), 40.0, float(duration)
+
+    assert starved_rerun(measure, 8, "wrk over http", said.append) == (700.0, 40.0, 8.0 * RETRY_FACTOR)
+    assert durations == [8, 8 * RETRY_FACTOR] and said == [
+        "calibrating wrk over http: no requests completed, once more, longer"
+    ]
+    durations.clear()
+    assert starved_rerun(lambda d: (durations.append(d) or 50.0, 1.0, d), 2, "x") == (50.0, 1.0, 2)
+    assert durations == [2]  # a run that completed requests is not repeated

@@ -5,8 +5,6 @@ app does, the CORS methods, and the Postgres URL of backend/postgres.env."""
 import re
 from pathlib import Path
 
-import yaml
-
 from app.cors import METHODS as CORS_METHODS
 from app.main import create_app
 from app.settings import Settings
@@ -46,10 +44,3 @@ def test_nginx_upload_limit_is_the_apps(tmp_path):
     block = re.search(r"location = /api/upload \{(.*?)\n\}", locations, re.S).group(1)
     number, unit = re.search(r"client_max_body_size (\d+)([kmg]?);", block).groups()
     assert int(number) * UNITS[unit] == Settings.model_fields["max_upload_bytes"].default
-
-
-def test_the_postgres_topology_uses_backend_postgres_env():
-    lines = (ROOT / "backend/postgres.env").read_text().splitlines()
-    env = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
-    topology = yaml.safe_load((ROOT / "compose/loadtest/topologies/nginx-gunicorn-postgres.yml").read_text())
-    assert topology["services"]["app"]["environment"]["APP_DATABASE_URL"] == env["APP_DATABASE_URL"]

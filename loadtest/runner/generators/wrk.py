@@ -10,7 +10,6 @@ tax. Locust stays the generator for user flows and fixed-rate runs.
 import json
 import re
 import subprocess
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +80,6 @@ def to_run(report: dict) -> dict:
         "errors": errors,
         "history": [],
     }
-
-
-def container_name(project: str) -> str:
-    return f"{project}-wrk-{uuid.uuid4().hex[:8]}"
 
 
 def compose_args(spec: WrkSpec, name: str) -> list[str]:
