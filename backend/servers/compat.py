@@ -5,6 +5,7 @@ win inside the supported ranges (tested at both ends: examples/notes-api pins th
 demo the newest); outside them the image build stops with one line per package:
 ``python -m servers.compat [REQUIREMENTS...]`` after the project's dependencies are installed.
 ``--ranges`` prints the ranges as requirements (backend/app.Dockerfile, scripts/images.sh).
+``--unavailable SERVER...`` prints ``server: why`` for each server command this image cannot run.
 A feature that needs a newer version than installed is reported when the server starts
 (``unavailable``), not as a crash.
 """
@@ -110,6 +111,12 @@ def ranges() -> list[str]:
 def main(argv: list[str]) -> int:
     if argv == ["--ranges"]:
         print("\n".join(ranges()))
+        return 0
+    if argv[:1] == ["--unavailable"]:  # the load test asks before it plans (loadtest/runner)
+        for server in argv[1:]:
+            problem = unavailable(server) if server in NEEDS else f"{server} is not a server command"
+            if problem:
+                print(f"{server}: {problem}")
         return 0
     lines = []
     for path in argv:

@@ -1,5 +1,6 @@
 """What the bundle's drivers run on the host: Docker's CLI (``DOCKER``, default ``docker``), a
-Postgres password of a stack's own (scripts/secrets.sh) and the app's env file."""
+Postgres password of a stack's own (scripts/secrets.sh), the app's env file, and which server
+commands an app image cannot run."""
 
 import os
 import subprocess
@@ -27,3 +28,13 @@ def write_app_env(path: Path, base: str, app_env: dict) -> Path:
     """The app's env file: ``base`` (a store's env file) and then ``app_env``, one KEY=value a line."""
     path.write_text(base + "".join(f"{k}={v}\n" for k, v in app_env.items()))
     return path
+
+
+def servers_unavailable(image: str, commands: list[str]) -> dict[str, str]:
+    """command -> why ``image`` cannot run it (``python -m servers.compat --unavailable``: the
+    project's own pins, e.g. Gunicorn 23 has no ``-k asgi``); the ones it runs are left out."""
+    try:
+        out = docker("run", "--rm", "--entrypoint", "python3", image, "-m", "servers.compat", "--unavailable", *commands)
+    except RuntimeError as exc:
+        raise SystemExit(f"loadtest: cannot ask {image} which servers it runs: {exc}") from None
+    return dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)

@@ -293,6 +293,7 @@ class Results(TypedDict):
     plan: NotRequired[Plan]  # v2, optional: the plan printed before the run
     sequential: NotRequired[list[Sequential]]  # v2, optional: the default plan's decided comparisons
     timing: NotRequired[Timing]  # v2, optional: planned vs took
+    unavailable: NotRequired[dict[str, str]]  # v2, optional: topology -> why the app's image cannot run its server
 
 
 _ADAPTER = TypeAdapter(Results)

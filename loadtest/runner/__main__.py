@@ -28,6 +28,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from loadtest.bundle.host import servers_unavailable
 from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
 from loadtest.bundle.stack import Stack
 from loadtest.generator.appscenario import ScenarioError
@@ -81,6 +82,7 @@ class Matrix:
         self.reference_capacity: dict[str, list[float]] = {}  # scenario -> the reference's Locust RPS so far
         self.calibration: dict[str, dict] = {}
         self.broken: set[str] = set()  # topologies that failed verification or did not come up
+        self.unavailable: dict[str, str] = {}  # topology -> why the app's image cannot run its server
         self.commands: list[str] = []
         self.failed = False
         self.rep: Reporter | None = None
@@ -429,6 +431,22 @@ class Matrix:
                 entries.append(entry)
         self.results["resilience"] = entries
 
+    def drop_unavailable(self) -> list[str]:
+        """Ask the app's images which server commands they cannot run (servers/compat.py: a
+        project's own pins, e.g. Gunicorn 23 has no -k asgi); those topologies are not run, and
+        the report says why. Not a failed run: the app's choice of versions, not a fault."""
+        by_image: dict[str, list[Topology]] = {}
+        for t in self.topologies:
+            by_image.setdefault(t.app_image(self.env.get("APP_IMAGE"), os.environ.get("BUNDLE_TAG")), []).append(t)
+        for image, tops in by_image.items():
+            why = servers_unavailable(image, sorted({t.command for t in tops}))
+            for t in tops:
+                if t.command in why:
+                    self.unavailable[t.name] = why[t.command]
+                    self.broken.add(t.name)
+        self.results["unavailable"] = dict(self.unavailable)
+        return [f"{name}: not run, {reason}" for name, reason in self.unavailable.items()]
+
     def run(self) -> dict:
         self.results["manifest"] = manifest.collect(
             self._settings_doc(), self._cpusets(), MEASUREMENT_PATH, self.env.get("APP_IMAGE")
@@ -510,6 +528,8 @@ def main() -> int:
         console.print(line, highlight=False)
     console.print("building images (cached when unchanged)")
     build_images()
+    for line in matrix.drop_unavailable():
+        console.print(f"[yellow]{line}", highlight=False)
     if matrix.plan.shared:
         console.print("[yellow]not enough CPUs to separate generator and system under test: runs will be flagged")
     try:

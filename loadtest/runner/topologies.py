@@ -31,6 +31,12 @@ class Topology:
     workers: int | None = None  # a fixed worker count (WEB_CONCURRENCY) instead of the run's N
     store: str = "sqlite"  # postgres: the topology runs the bundle's Postgres, measured as its own service
     upstream: str | None = None  # how Nginx reaches the app: tcp or unix; None without Nginx
+    command: str = "gunicorn"  # the launcher's server command (python -m servers <command>)
+    compare_image: bool = False  # runs the app's comparison image (APP_IMAGE-compare: Granian, servers.compare)
+
+    def app_image(self, app_image: str | None, tag: str | None) -> str:
+        """The app image this topology runs, as its compose file names it."""
+        return f"{app_image or 'apibundle/backend'}{'-compare' if self.compare_image else ''}:{tag or 'latest'}"
 
     @property
     def nginx(self) -> bool:
@@ -61,7 +67,15 @@ def load(file: Path) -> Topology:
         workers=_fixed_workers(doc),
         store=meta.get("store", "sqlite"),
         upstream=meta.get("upstream", "tcp") if meta["proxy"] == "nginx" else None,
+        command=_command(doc),
+        compare_image="-compare" in str(doc.get("services", {}).get("app", {}).get("image", "")),
     )
+
+
+def _command(doc: dict) -> str:
+    """The app service's command: the launcher's server (the image's default is gunicorn)."""
+    command = doc.get("services", {}).get("app", {}).get("command") or ["gunicorn"]
+    return command[0] if isinstance(command, list) else str(command).split()[0]
 
 
 def _fixed_workers(doc: dict) -> int | None:

@@ -53,3 +53,12 @@ def test_the_schema_checks_the_app_block():
     del results["app"]["source"]
     with pytest.raises(SchemaError, match="app.source"):
         validate(results)
+
+
+def test_topologies_left_out_for_the_apps_versions_are_listed_with_the_reason(tmp_path):
+    results = build_app_results(quick=True)
+    results["unavailable"] = {"nginx-gunicorn-asgi": "Gunicorn's own ASGI worker (-k asgi) needs gunicorn >= 24"}
+    written = write_report(write_run_dir(tmp_path / "run", results))
+    md, html = (written[k].read_text(encoding="utf-8") for k in ("markdown", "html"))
+    assert "- nginx-gunicorn-asgi: Gunicorn's own ASGI worker (-k asgi) needs gunicorn >= 24" in md
+    assert "<li>nginx-gunicorn-asgi: Gunicorn&#39;s own ASGI worker (-k asgi) needs gunicorn &gt;= 24</li>" in html

@@ -73,3 +73,28 @@ def test_later_rounds_bring_up_only_what_open_comparisons_need(tmp_path):
     assert all(not v.verify and not v.fractions for v in visits)
     kinds = [s.kind for s in m.steps(visits[0])]
     assert kinds.count(plan.VERIFY) == 1  # re-seeds the items api-read reads
+
+
+def test_topologies_the_apps_image_cannot_run_are_left_out_and_said_why(tmp_path, monkeypatch):
+    """A project's own pins (Gunicorn 23: no -k asgi) leave a topology out, with the reason in
+    the results; the run is not failed for it, and its comparisons are not measured."""
+    import loadtest.runner.__main__ as runner  # noqa: PLC0415
+
+    asked = []
+
+    def servers_unavailable(image, commands):
+        asked.append((image, commands))
+        return {"gunicorn-asgi": "Gunicorn's own ASGI worker (-k asgi) needs gunicorn >= 24; this image has 23.0.0"}
+
+    monkeypatch.setattr(runner, "servers_unavailable", servers_unavailable)
+    m = Matrix(LoadtestSettings(), tmp_path, costs=Costs())
+    lines = m.drop_unavailable()
+    assert lines == ["nginx-gunicorn-asgi: not run, Gunicorn's own ASGI worker (-k asgi) needs gunicorn >= 24;"
+                     " this image has 23.0.0"]  # fmt: skip
+    assert dict(asked) == {
+        "apibundle/backend:latest": ["gunicorn", "gunicorn-asgi", "uvicorn"],
+        "apibundle/backend-compare:latest": ["granian"],
+    }
+    assert "nginx-gunicorn-asgi" in m.broken and not m.failed
+    assert set(m.results["unavailable"]) == {"nginx-gunicorn-asgi"}
+    assert all(v.topology.name != "nginx-gunicorn-asgi" for v in m.round_plan(1, None))

@@ -60,3 +60,13 @@ def test_a_hashed_lock_names_the_pin_without_its_continuation(installed):
     installed.update({"gunicorn": "22.0.0"})
     lock = ["gunicorn==22.0.0 \\", "    --hash=sha256:" + "0" * 64]
     assert compat.pins(lock) == {"gunicorn": "gunicorn==22.0.0"}
+
+
+def test_the_load_test_learns_which_servers_an_image_cannot_run(installed, capsys):
+    """``--unavailable``: one ``server: why`` line per server command the image cannot run,
+    nothing for the ones it runs, exit 0 (the load test leaves those topologies out)."""
+    installed.update({"gunicorn": "23.0.0", "uvicorn": "0.30.0"})
+    assert compat.main(["--unavailable", "gunicorn", "gunicorn-asgi", "uvicorn", "granian", "apache"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == ["gunicorn-asgi", "granian", "apache"]
+    assert lines[0] == f"gunicorn-asgi: {compat.unavailable('gunicorn-asgi')}"
