@@ -65,7 +65,8 @@ def wait_for(condition, what: str, timeout: float = 60) -> None:
 
 # Nginx renews each cached upstream connection after this long: until then a worker that
 # replaced another may get none of them (the survivor accepted the replacements first).
-UPSTREAM_KEEPALIVE_TIME = int(re.search(r"keepalive_time (\d+)s;", (ROOT / "nginx/conf.d/upstream.conf").read_text())[1])
+UPSTREAM_CONF = (ROOT / "nginx/conf.d/upstream.conf").read_text()
+UPSTREAM_KEEPALIVE_TIME = int(re.search(r"keepalive_time (\d+)s;", UPSTREAM_CONF)[1])
 
 
 def exact_round(stack) -> set[int]:

@@ -164,7 +164,8 @@ def test_a_short_load_test_measures_its_own_endpoints(certs, tmp_path):
     env = {
         **os.environ, **wheels_image(EXAMPLE),
         "APP_DIR": str(EXAMPLE), "APP_IMAGE": "apibundle/app-notes-api", "QUICK": "1",
-        "TOPOLOGIES": "uvicorn nginx-gunicorn nginx-gunicorn-asgi", "USERS": "8", "DURATION": "3", "WARMUP": "1", "REPEAT": "1",
+        "TOPOLOGIES": "uvicorn nginx-gunicorn nginx-gunicorn-asgi",
+        "USERS": "8", "DURATION": "3", "WARMUP": "1", "REPEAT": "1",
         "FRACTIONS": "0.5", "WRK_DURATION": "2", "CALIBRATION_S": "2", "IDLE_S": "1", "RESILIENCE": "0",
         "REPORTS_DIR": str(reports), "LOADTEST_PROJECT": f"apibundle-test-lt-notes-{uuid.uuid4().hex[:6]}",
         "CERTS_DIR": str(certs / "live"),

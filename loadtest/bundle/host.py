@@ -34,7 +34,8 @@ def servers_unavailable(image: str, commands: list[str]) -> dict[str, str]:
     """command -> why ``image`` cannot run it (``python -m servers.compat --unavailable``: the
     project's own pins, e.g. Gunicorn 23 has no ``-k asgi``); the ones it runs are left out."""
     try:
-        out = docker("run", "--rm", "--entrypoint", "python3", image, "-m", "servers.compat", "--unavailable", *commands)
+        out = docker("run", "--rm", "--entrypoint", "python3", image, "-m", "servers.compat", "--unavailable",
+                     *commands)  # fmt: skip
     except RuntimeError as exc:
         raise SystemExit(f"loadtest: cannot ask {image} which servers it runs: {exc}") from None
     return dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
