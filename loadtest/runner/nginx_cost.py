@@ -174,7 +174,7 @@ def override(variants: list[Variant], config_root: Path) -> dict:
         conf = config_root / v.name
         services[service(v)] = {
             "extends": {"file": str(topologies.COMPOSE_DIR / "sut.yml"), "service": "nginx"},
-            "environment": {"APP_UPSTREAM": "unix", **v.env},
+            "environment": {"APP_UPSTREAM": "unix", "SERVER_NAME": f"{service(v)} localhost", **v.env},
             "volumes": [
                 "appsock:/run/app:ro",
                 f"{conf / 'nginx.conf'}:/etc/nginx/nginx.conf:ro",

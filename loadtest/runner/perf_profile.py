@@ -19,8 +19,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-# Kernel paths, first match wins (a send over TCP that runs the bridge's netfilter hooks
-# counts as netfilter: that is the part a different network set-up would remove).
+# Kernel subsystems, matched from the leaf frame outwards: the innermost frame that names one
+# decides (a conntrack lookup inside a TCP send counts as netfilter; the TCP code around it as
+# TCP; memcpy or a spinlock inside either as the subsystem that called it).
 KERNEL_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("kernel: netfilter / conntrack / bridge", re.compile(r"^(nf_|nft_|ipt_|br_|__nf_|ip_tables|nf_hook)")),
     ("kernel: unix socket (upstream)", re.compile(r"^unix_")),
@@ -105,9 +106,10 @@ def classify(frames: list[tuple[str, str]]) -> str:
     sym, dso = frames[0]
     if _kernel(dso):
         kernel = [s for s, d in frames if _kernel(d)]
-        for name, pattern in KERNEL_PATHS:
-            if any(pattern.match(s) for s in kernel):
-                return name
+        for s in kernel:  # innermost first: the subsystem the CPU was in, not every caller's
+            for name, pattern in KERNEL_PATHS:
+                if pattern.match(s):
+                    return name
         return "kernel: other syscalls" if any(SYSCALL.match(s) for s in kernel) else "kernel: other"
     for name, pattern in DSO_GROUPS:
         if pattern.search(dso):
