@@ -206,8 +206,18 @@ def measure(stack: Stack, variant: Variant, s: Settings, cpu_plan: cpus.CpuPlan,
     containers = {"nginx": stack.container_id(service(variant)), "app": stack.container_id("app"), "generator": name}
     watch = Watch(containers, cpus=cpu_plan.sut)
     spec = wrk.WrkSpec(target, (s.path,), s.connections, seconds, len(cpu_plan.generator))
-    with watch:
-        fields, report = wrk.run(stack.run, spec, name, raw)
+    try:
+        with watch:
+            fields, report = wrk.run(stack.run, spec, name, raw)
+    except RuntimeError as exc:
+        if "resolve" not in str(exc):
+            raise
+        # Docker's embedded DNS sometimes times out on a loaded 2-core machine before wrk starts:
+        # nothing was measured yet, so the run is made again, once, and says so.
+        print(f"{variant.name}: {str(exc).splitlines()[-1]}; running it again", file=sys.stderr)
+        name, watch = f"{name}-again", Watch({**containers, "generator": f"{name}-again"}, cpus=cpu_plan.sut)
+        with watch:
+            fields, report = wrk.run(stack.run, spec, name, raw)
     span = watch.span("generator")
     t0 = span[0] if span else time.time() - report["duration_s"]
     t1 = t0 + report["duration_s"]
