@@ -16,7 +16,8 @@ Debian's linux-perf.
 
 Writes reports/nginx-cost-<UTC time>/ (results.json, summary.md, wrk's raw output, the
 variants' config) and prints the summary. Knobs: ROUNDS (4), DURATION (10 s per run), USERS
-(64 connections), VARIANTS (names, space-separated; default all), PERF, NGINX_COST_PATH.
+(64 connections), VARIANTS (names, space-separated; default all), PERF, PAIRED (a baseline
+run before each variant's), NGINX_COST_PATH.
 """
 
 import json
@@ -196,6 +197,9 @@ class Settings:
     path: str = os.environ.get("NGINX_COST_PATH", "/api/work/json")
     names: tuple[str, ...] = tuple(os.environ.get("VARIANTS", "").split())
     perf: bool = os.environ.get("PERF", "") in ("1", "true", "yes")
+    # PAIRED=1: a baseline run right before each variant's, which it is compared with (twice the
+    # runs; without: one baseline per round, up to a whole round away from some variants)
+    paired: bool = os.environ.get("PAIRED", "") in ("1", "true", "yes")
 
 
 def measure(stack: Stack, variant: Variant, s: Settings, cpu_plan: cpus.CpuPlan, raw: Path, seconds: int) -> dict:
@@ -265,12 +269,16 @@ def profile(stack: Stack, variant: Variant, s: Settings, cpu_plan: cpus.CpuPlan,
 
 
 def ratios(runs: dict[str, list[dict]], key: str = "nginx_us") -> dict[str, dict]:
-    """Per variant: median µs and its ratio to the same round's baseline (median, min, max)."""
+    """Per variant: median µs and its ratio to the same round's baseline, or with PAIRED to the
+    baseline run just before it (median, min, max)."""
     base = runs["baseline"]
     out = {}
     for name, rs in runs.items():
         values = [r[key] for r in rs if r.get(key)]
-        paired = [r[key] / b[key] for r, b in zip(rs, base, strict=False) if r.get(key) and b.get(key)]
+        pairs = [(r, r.get("baseline") or b) for r, b in zip(rs, base, strict=False)]
+        if any("baseline" in r for r in rs):  # PAIRED: each run against the baseline just before it
+            pairs = [(r, r["baseline"]) for r in rs]
+        paired = [r[key] / b[key] for r, b in pairs if r.get(key) and b.get(key)]
         out[name] = {
             "median_us": round(statistics.median(values), 1) if values else None,
             "ratio": round(statistics.median(paired), 3) if paired else None,
@@ -352,7 +360,13 @@ def main() -> int:
         for r in range(s.rounds):
             order = variants[r % len(variants) :] + variants[: r % len(variants)]
             for v in order:
+                base = None
+                if s.paired and v.name != "baseline":
+                    base = measure(stack, variants[0], s, cpu_plan, raw / f"r{r + 1}-baseline-{v.name}.txt", s.duration)
+                    runs["baseline"].append(base)
                 run = measure(stack, v, s, cpu_plan, raw / f"r{r + 1}-{v.name}.txt", s.duration)
+                if base is not None:
+                    run["baseline"] = {k: base[k] for k in ("nginx_us", "app_us")}
                 runs[v.name].append(run)
                 print(
                     f"round {r + 1}/{s.rounds} {v.name:<18} {run['rps']:>8.0f} req/s"

@@ -61,3 +61,11 @@ def test_ratios_pair_each_round_with_its_own_baseline():
     }
     r = nginx_cost.ratios(runs)["x"]
     assert (r["ratio"], r["ratio_min"], r["ratio_max"]) == (0.9, 0.9, 0.9)
+
+
+def test_paired_runs_are_compared_with_the_baseline_just_before_them():
+    runs = {
+        "baseline": [{"nginx_us": 100.0, "rps": 1}, {"nginx_us": 50.0, "rps": 1}],
+        "x": [{"nginx_us": 45.0, "rps": 1, "baseline": {"nginx_us": 50.0}}],
+    }
+    assert nginx_cost.ratios(runs)["x"]["ratio"] == 0.9
