@@ -50,7 +50,7 @@ $(error STORE must be sqlite or postgres, not '$(STORE)')
 endif
 ALL_PROFILES := prod,dev,postgres,monitoring
 
-.PHONY: help up dev config reference down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost \
+.PHONY: help up dev config reference down logs ps certs secrets images test unit lint format lock clean docs loadtest resilience report middleware-cost nginx-cost \
 	swarm-up swarm-deploy swarm-down swarm-locust swarm-test
 
 help: ## list the targets
@@ -105,6 +105,9 @@ resilience: $(VENV)/.installed certs images reports ## faults under load (kill, 
 
 middleware-cost: $(VENV)/.installed ## the app's middleware cost per request, in-process (no server, no Docker)
 	PYTHONPATH=backend $(VENV)/bin/python -m loadtest.middleware_cost
+
+nginx-cost: $(VENV)/.installed certs images reports ## Nginx's CPU per proxied request for config variants side by side (ROUNDS DURATION VARIANTS; PERF=1: a perf profile too, needs root)
+	$(WITH_IMAGES) && TESTCONTAINERS_RYUK_DISABLED=true $(VENV)/bin/python -m loadtest.runner.nginx_cost
 
 report: $(VENV)/.installed ## regenerate a report from stored results: make report RUN=reports/<dir> (RUN=docs/reference: README's answer table too)
 	@test -n "$(RUN)" || { echo "usage: make report RUN=reports/<run dir>"; exit 2; }
