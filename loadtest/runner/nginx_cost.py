@@ -320,6 +320,8 @@ def summary_md(doc: dict) -> str:
 
 def main() -> int:
     s = Settings()
+    if s.perf and shutil.which("perf") is None:  # known before any container starts
+        raise SystemExit("nginx-cost: PERF=1 needs perf on the host (Debian: apt-get install linux-perf), and root")
     variants = [v for v in VARIANTS if not s.names or v.name in s.names or v.name == "baseline"]
     started = datetime.now(UTC)
     run_dir = ROOT / "reports" / f"nginx-cost-{started.strftime('%Y%m%dT%H%M%SZ')}"
