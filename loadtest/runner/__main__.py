@@ -238,7 +238,7 @@ class Matrix:
             self.rep.line(f"ceiling {k}: {e['rps']:,.0f} req/s (generator CPU {e['generator_cpu_pct']:.0f}%)")
 
     def describe(self, topology: Topology) -> dict:
-        doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset)
+        doc = topologies.describe(topology, self.workers, self.plan.sut_cpuset, self.plan.generator_cpuset)
         doc.setdefault("idle_cpu_pct", {})
         return doc
 

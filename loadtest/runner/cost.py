@@ -7,6 +7,18 @@ from loadtest.runner.cgroup import Watch, busy_share, per_request_us
 
 SERVICES = ("app", "nginx", "generator")
 SATURATION = 0.90  # generator CPU above this share of its CPU set: its numbers are a floor
+# Nginx on the generator's CPU set (x-topology nginx_cpus: generator): the generator and Nginx
+# together above this share of that set, and the generator may have waited for the CPU.
+SHARED_SATURATION = 0.85
+
+
+def generator_share(gen_pct_max: float, generator_cpus: int, nginx_busy: float | None = None) -> tuple[float, float]:
+    """(the generator's CPU set's busy share, its saturation threshold): the generator's peak
+    share, plus Nginx's busy share where Nginx runs on the same set (``nginx_busy``)."""
+    share = gen_pct_max / (100 * generator_cpus)
+    if nginx_busy is None:
+        return share, SATURATION
+    return share + nginx_busy, SHARED_SATURATION
 
 
 def headroom(ceiling_rps: float | None, rps: float) -> float | None:
@@ -43,12 +55,14 @@ def wrk_window(generator_span: tuple[float, float] | None, measured_s: float, st
 
 
 def component_costs(watch: Watch, services: list[str], window: tuple[float, float], rps: float,
-                    cpus: dict[str, int], generator_on_sut: bool = False) -> dict:  # fmt: skip
+                    cpus: dict[str, int], generator_on_sut: bool = False,
+                    off_sut: tuple[str, ...] = ()) -> dict:  # fmt: skip
     """cpu_us_per_request / cpu_busy per service, and the per-container stats results.json keeps
     (``containers`` for the system under test, ``generator`` usage separately); with the
     watch's CPU set sampled, ``sut_cpuset``: its time shares (/proc/stat) and ``unattributed``,
     the busy share no container on it was charged for (kernel work: softirqs, the bridge,
-    conntrack); ``throttled``: each container's CPU-quota throttling."""
+    conntrack; ``off_sut``: services on another CPU set, not charged to it); ``throttled``: each
+    container's CPU-quota throttling."""
     t0, t1 = window
     seconds = max(t1 - t0, 1e-9)
     requests = rps * seconds
@@ -71,7 +85,7 @@ def component_costs(watch: Watch, services: list[str], window: tuple[float, floa
     }
     cpuset = watch.cpuset_busy(t0, t1)
     if cpuset is not None:
-        on_set = [*services, "generator"] if generator_on_sut else services
+        on_set = [s for s in ([*services, "generator"] if generator_on_sut else services) if s not in off_sut]
         charged = sum(busy[s] * cpus.get(s, 1) / len(watch.cpus) for s in on_set if busy.get(s) is not None)
         out["sut_cpuset"] = {**cpuset, "unattributed": round(max(0.0, cpuset["busy"] - charged), 3)}
     throttled = {s: t for s in [*services, "generator"] if s in watch.series and (t := watch.throttled(s, t0, t1))}

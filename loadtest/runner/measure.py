@@ -160,12 +160,17 @@ def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_
     measure = _run_wrk if spec.tool == "wrk" else _run_locust
     measured = measure(stack, topology, spec, raw_dir, watch, name)
     fields, window, warnings = measured.fields, measured.window, measured.warnings
-    cpus = {"app": spec.sut_cpus, "nginx": spec.sut_cpus, "postgres": spec.sut_cpus, "generator": spec.generator_cpus}
-    costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus, spec.generator_on_sut)
+    own = topology.nginx_own_cpu  # Nginx on the generator's CPU set
+    cpus = {"app": spec.sut_cpus, "nginx": spec.generator_cpus if own else spec.sut_cpus, "postgres": spec.sut_cpus,
+            "generator": spec.generator_cpus}  # fmt: skip
+    costs = cost.component_costs(watch, topology.services, window, fields["rps"], cpus, spec.generator_on_sut,
+                                 off_sut=("nginx",) if own else ())  # fmt: skip
     usage = costs["usage"]
     gen = usage.pop("generator", {"cpu_pct_avg": 0.0, "cpu_pct_max": 0.0})
     # Peak, not mean: a generator pinned at its limit for part of a run already distorts it.
-    share = gen["cpu_pct_max"] / (100 * spec.generator_cpus)
+    share, saturation = cost.generator_share(
+        gen["cpu_pct_max"], spec.generator_cpus, costs["cpu_busy"].get("nginx", 0.0) if own else None
+    )
     headroom = cost.headroom(ceiling_rps, fields["rps"])
     return {
         "topology": topology.name,
@@ -187,7 +192,7 @@ def run(stack: Stack, topology: Topology, spec: RunSpec, raw_dir: Path, ceiling_
             "tool": spec.tool,
             "cpu_pct_avg": gen["cpu_pct_avg"],
             "cpu_pct_max": gen["cpu_pct_max"],
-            "saturated": bool(warnings) or share > cost.SATURATION,
+            "saturated": bool(warnings) or share > saturation,
             "warnings": warnings,
             "ceiling_rps": ceiling_rps,
             "headroom": headroom,

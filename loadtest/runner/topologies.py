@@ -32,6 +32,7 @@ class Topology:
     store: str = "sqlite"  # postgres: the topology runs the bundle's Postgres, measured as its own service
     upstream: str | None = None  # how Nginx reaches the app: tcp or unix; None without Nginx
     command: str = "gunicorn"  # the launcher's server command (python -m servers <command>)
+    nginx_own_cpu: bool = False  # Nginx on the generator's CPU set, not the app's (x-topology nginx_cpus: generator)
     compare_image: bool = False  # runs the app's comparison image (APP_IMAGE-compare: Granian, servers.compare)
 
     def app_image(self, app_image: str | None, tag: str | None) -> str:
@@ -68,6 +69,7 @@ def load(file: Path) -> Topology:
         store=meta.get("store", "sqlite"),
         upstream=meta.get("upstream", "tcp") if meta["proxy"] == "nginx" else None,
         command=_command(doc),
+        nginx_own_cpu=meta.get("nginx_cpus") == "generator",
         compare_image="-compare" in str(doc.get("services", {}).get("app", {}).get("image", "")),
     )
 
@@ -97,10 +99,14 @@ def select(names: list[str] | None, available: dict[str, Topology]) -> list[Topo
     return sorted((available[n] for n in dict.fromkeys(names)), key=lambda t: t.name != REFERENCE)
 
 
-def describe(t: Topology, workers: int, app_cpus: str) -> dict:
-    """results.json's ``topologies[name]`` for a run with ``workers`` workers on ``app_cpus``."""
-    return {
+def describe(t: Topology, workers: int, app_cpus: str, generator_cpus: str | None = None) -> dict:
+    """results.json's ``topologies[name]`` for a run with ``workers`` workers on ``app_cpus``;
+    ``nginx_cpus`` where Nginx has the generator's CPU set (``generator_cpus``) instead."""
+    doc = {
         "label": t.label, "description": t.description, "server": t.server, "worker": t.worker, "proxy": t.proxy,
         "workers": t.workers or workers, "app_cpus": app_cpus, "tls": t.target.startswith("https"),
         "store": t.store, "upstream": t.upstream,
     }  # fmt: skip
+    if t.nginx_own_cpu and generator_cpus:
+        doc["nginx_cpus"] = generator_cpus
+    return doc

@@ -78,3 +78,15 @@ def test_the_upstream_is_what_the_topology_file_declares():
     upstream = {name: t.upstream for name, t in shipped.items()}
     assert (upstream["nginx-gunicorn-unix"], upstream["nginx-gunicorn"], upstream["gunicorn"]) == ("unix", "tcp", None)
     assert topologies.describe(shipped["nginx-gunicorn-unix"], workers=4, app_cpus="0-3")["upstream"] == "unix"
+
+
+def test_nginx_on_its_own_cpu_set_is_described_with_that_set():
+    """nginx-gunicorn-own-cpu: Nginx on the generator's CPU set (nginx_cpus in results.json,
+    which the report's "Nginx on its own CPU set" ratio looks for), the app alone on its own."""
+    shipped = topologies.discover()
+    own = shipped["nginx-gunicorn-own-cpu"]
+    assert own.nginx_own_cpu and own.upstream == "unix" and own.services == ["app", "nginx"]
+    doc = topologies.describe(own, workers=1, app_cpus="0", generator_cpus="1")
+    assert (doc["app_cpus"], doc["nginx_cpus"]) == ("0", "1")
+    assert [n for n, t in shipped.items() if t.nginx_own_cpu] == ["nginx-gunicorn-own-cpu"]
+    assert "nginx_cpus" not in topologies.describe(shipped[topologies.REFERENCE], 1, "0", "1")
