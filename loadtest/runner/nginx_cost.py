@@ -38,7 +38,8 @@ import yaml
 from loadtest.bundle.paths import ROOT, certs_dir
 from loadtest.bundle.stack import Stack
 from loadtest.runner import cpus, perf_profile, topologies
-from loadtest.runner.cgroup import Watch
+from loadtest.runner import measure as measure_run
+from loadtest.runner.cgroup import Watch, per_request_us
 from loadtest.runner.generators import wrk
 
 TOPOLOGY = "nginx-gunicorn-unix"
@@ -204,15 +205,15 @@ class Settings:
 
 def measure(stack: Stack, variant: Variant, s: Settings, cpu_plan: cpus.CpuPlan, raw: Path, seconds: int) -> dict:
     """One wrk run against the variant's Nginx: requests/s and Nginx's (and the app's) CPU µs
-    per request, from their cgroup counters over the window wrk loaded."""
-    name = f"{stack.project}-wrk-{uuid.uuid4().hex[:8]}"
+    per request, from their cgroup counters over the window wrk loaded (runner/measure.py's
+    run_wrk, as every measured run)."""
+    name = measure_run.container_name(stack.project, "wrk")
     target = f"https://{service(variant)}:8443"
     containers = {"nginx": stack.container_id(service(variant)), "app": stack.container_id("app"), "generator": name}
     watch = Watch(containers, cpus=cpu_plan.sut)
     spec = wrk.WrkSpec(target, (s.path,), s.connections, seconds, len(cpu_plan.generator))
     try:
-        with watch:
-            fields, report = wrk.run(stack.run, spec, name, raw)
+        run = measure_run.run_wrk(stack, spec, name, raw, watch)
     except RuntimeError as exc:
         if "resolve" not in str(exc):
             raise
@@ -220,15 +221,11 @@ def measure(stack: Stack, variant: Variant, s: Settings, cpu_plan: cpus.CpuPlan,
         # nothing was measured yet, so the run is made again, once, and says so.
         print(f"{variant.name}: {str(exc).splitlines()[-1]}; running it again", file=sys.stderr)
         name, watch = f"{name}-again", Watch({**containers, "generator": f"{name}-again"}, cpus=cpu_plan.sut)
-        with watch:
-            fields, report = wrk.run(stack.run, spec, name, raw)
-    span = watch.span("generator")
-    t0 = span[0] if span else time.time() - report["duration_s"]
-    t1 = t0 + report["duration_s"]
+        run = measure_run.run_wrk(stack, spec, name, raw, watch)
+    fields, (t0, t1) = run.fields, run.window
     out = {"rps": fields["rps"], "requests": fields["requests"], "failures": fields["failures"]}
     for label in ("nginx", "app"):
-        ns = watch.usage(label, t0, t1)["cpu_ns"]
-        out[f"{label}_us"] = round(ns / 1000 / fields["requests"], 2) if ns and fields["requests"] else None
+        out[f"{label}_us"] = per_request_us(watch.usage(label, t0, t1)["cpu_ns"], fields["requests"])
     out["cpuset"] = watch.cpuset_busy(t0, t1)
     return out
 

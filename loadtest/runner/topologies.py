@@ -54,6 +54,7 @@ def load(file: Path) -> Topology:
     meta = doc.get("x-topology")
     if not meta:
         raise ValueError(f"{file}: no x-topology block")
+    app = doc.get("services", {}).get("app", {})
     return Topology(
         name=file.stem,
         file=file,
@@ -65,23 +66,23 @@ def load(file: Path) -> Topology:
         proxy=meta["proxy"],
         scenarios=tuple(meta["scenarios"]) if meta.get("scenarios") else None,
         minimal=meta.get("verify") == "minimal",
-        workers=_fixed_workers(doc),
+        workers=_fixed_workers(app),
         store=meta.get("store", "sqlite"),
         upstream=meta.get("upstream", "tcp") if meta["proxy"] == "nginx" else None,
-        command=_command(doc),
+        command=_command(app),
         nginx_own_cpu=meta.get("nginx_cpus") == "generator",
-        compare_image="-compare" in str(doc.get("services", {}).get("app", {}).get("image", "")),
+        compare_image="-compare" in str(app.get("image", "")),
     )
 
 
-def _command(doc: dict) -> str:
+def _command(app: dict) -> str:
     """The app service's command: the launcher's server (the image's default is gunicorn)."""
-    command = doc.get("services", {}).get("app", {}).get("command") or ["gunicorn"]
+    command = app.get("command") or ["gunicorn"]
     return command[0] if isinstance(command, list) else str(command).split()[0]
 
 
-def _fixed_workers(doc: dict) -> int | None:
-    env = doc.get("services", {}).get("app", {}).get("environment") or {}
+def _fixed_workers(app: dict) -> int | None:
+    env = app.get("environment") or {}
     value = env.get("WEB_CONCURRENCY") if isinstance(env, dict) else None
     return int(value) if value else None
 
