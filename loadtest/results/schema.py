@@ -50,6 +50,8 @@ class Settings(TypedDict):
     adaptive: NotRequired[bool]  # v2: rounds stopped per comparison (loadtest/report/sequential.py)
     budget_s: NotRequired[float | None]  # v2: the default plan's time budget
     resilience: NotRequired[bool]  # v2: the fault runs were asked for
+    idle_s: NotRequired[float]  # idle CPU's window, whole healthcheck intervals (older runs: as asked)
+    probe_interval_s: NotRequired[float]  # how often Docker probed the app (its healthcheck interval)
 
 
 @with_config(_OPEN)

@@ -109,7 +109,8 @@ class Matrix:
             "fractions": s.fractions, "workers": self.workers, "app_cpus": self.plan.sut_cpuset,
             "sut_cpus": len(self.plan.sut), "locust_workers": self.locust_workers, "quick": s.quick,
             "cpus_shared": self.plan.shared, "interleaved": True, "rounds": s.repeat, "wrk": s.wrk,
-            "wrk_duration_s": self.wrk_duration, "calibration_s": s.calibration_s, "idle_s": s.idle_s,
+            "wrk_duration_s": self.wrk_duration, "calibration_s": s.calibration_s,
+            "idle_s": topologies.idle_window_s(s.idle_s), "probe_interval_s": topologies.probe_interval_s(),
             "locust_rounds": s.locust_rounds, "plan": s.plan_name, "full": s.full, "adaptive": s.adaptive,
             "budget_s": s.budget if s.adaptive else None, "resilience": s.resilience,
         }  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from loadtest.report import sequential
 from loadtest.resilience.faults import FAULTS, Fault
 from loadtest.resilience.matrix import SERVERS
-from loadtest.runner import calibration
+from loadtest.runner import calibration, topologies
 from loadtest.runner import plan as plan_
 from loadtest.runner.generators import wrk
 from loadtest.runner.plan import Costs, Step
@@ -178,7 +178,7 @@ class Rules:
         if v.verify or self.seeds(v):
             out.append(Step(plan_.VERIFY, f"{label}: {'verify' if v.verify else 'seed items'}"))
         if v.verify and self.idle_s:
-            out.append(Step(plan_.IDLE, f"{label}: idle CPU", self.idle_s))
+            out.append(Step(plan_.IDLE, f"{label}: idle CPU", topologies.idle_window_s(self.idle_s)))
         for sc in v.scenarios:
             name = f"{t.name} {sc.name} round {v.round}"
             if self.needs_warmup(sc, v.round, t):

@@ -2,6 +2,8 @@
 ``x-topology`` block (label, description, target, server, worker, proxy, store, upstream), so adding a topology is
 adding a file. Each runs as its own compose project with the generator (generator.yml)."""
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,26 @@ GENERATOR = COMPOSE_DIR / "generator.yml"
 TOPOLOGY_DIR = COMPOSE_DIR / "topologies"
 # Measured first: fixed-rate runs offer every topology a fraction of this one's capacity.
 REFERENCE = "nginx-gunicorn"
+SUT = COMPOSE_DIR / "sut.yml"  # the services every topology extends
+_SECONDS = re.compile(r"^(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def probe_interval_s(sut: Path = SUT) -> float:
+    """How often Docker runs the app's healthcheck (sut.yml): each probe is an exec in the app
+    container (~20 ms of CPU on 2 cores), so idle CPU is measured over whole intervals."""
+    interval = (yaml.safe_load(sut.read_text())["services"]["app"].get("healthcheck") or {}).get("interval", "30s")
+    match = _SECONDS.match(str(interval))
+    if not match or not any(match.groups()):
+        raise ValueError(f"{sut}: healthcheck interval {interval!r} is not a compose duration such as 2s")
+    return 60 * int(match[1] or 0) + float(match[2] or 0)
+
+
+def idle_window_s(seconds: float, probe_interval: float | None = None) -> float:
+    """At least ``seconds``, in whole healthcheck intervals: a window of whole intervals holds the
+    same number of probes wherever it starts (a 3 s window on a 2 s probe holds one or two, and
+    the figure swings between them: 0.85% and 1.54% of a core in back-to-back windows)."""
+    interval = probe_interval or probe_interval_s()
+    return max(1, math.ceil(seconds / interval - 1e-9)) * interval
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,12 @@ def test_costs_against_the_goals_in_both_formats(html, md):
     assert "| nginx-gunicorn | 300 | 180 | 2,083 |" in section
     assert html.index('id="overhead"') < html.index('id="costs"') < html.index('id="generators"')
     assert '<td class="bad">✗</td>' in html and "Modelled req/s per core" in html
+
+
+def test_idle_cpu_says_it_holds_whole_probe_intervals(tmp_path, results):
+    results.setdefault("settings", {}).update(idle_s=4.0, probe_interval_s=2.0)
+    report = build(write_run_dir(tmp_path / "probe", results), with_charts=False)
+    said = "over 4 s, whole intervals of Docker's healthcheck, which runs a probe in each container every 2 s"
+    assert said in render_markdown(report) and said in render_html(report)
+    del results["settings"]["probe_interval_s"]  # a run from before: the window is not claimed
+    assert "whole intervals" not in render_markdown(build(write_run_dir(tmp_path / "old", results), with_charts=False))

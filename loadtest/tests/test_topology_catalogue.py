@@ -3,6 +3,8 @@ report names it by the label the file gives, with no edit anywhere else."""
 
 import copy
 
+import pytest
+
 from loadtest.report import write_report
 from loadtest.runner import scenarios, topologies
 from loadtest.tests.data import sample
@@ -90,3 +92,16 @@ def test_nginx_on_its_own_cpu_set_is_described_with_that_set():
     assert (doc["app_cpus"], doc["nginx_cpus"]) == ("0", "1")
     assert [n for n, t in shipped.items() if t.nginx_own_cpu] == ["nginx-gunicorn-own-cpu"]
     assert "nginx_cpus" not in topologies.describe(shipped[topologies.REFERENCE], 1, "0", "1")
+
+
+def test_idle_cpu_is_measured_over_whole_probe_intervals(tmp_path):
+    # A window of whole healthcheck intervals holds the same number of probes wherever it starts.
+    assert topologies.probe_interval_s() == 2.0  # compose/loadtest/sut.yml's app healthcheck
+    assert [topologies.idle_window_s(s, 2.0) for s in (1, 2, 3, 4, 5)] == [2.0, 2.0, 4.0, 4.0, 6.0]
+    assert topologies.idle_window_s(0.5, 1.5) == 1.5
+    sut = tmp_path / "sut.yml"
+    sut.write_text("services:\n  app:\n    healthcheck: {interval: 1m30s}\n")
+    assert topologies.probe_interval_s(sut) == 90.0
+    sut.write_text("services:\n  app:\n    healthcheck: {interval: soon}\n")
+    with pytest.raises(ValueError, match="not a compose duration"):
+        topologies.probe_interval_s(sut)
