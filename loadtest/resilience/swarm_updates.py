@@ -22,11 +22,8 @@ from loadtest.bundle.paths import ROOT, certs_dir, reports_dir
 from loadtest.bundle.stack import STORES, free_port, store_env
 from loadtest.bundle.swarm import SwarmStack, ensure_swarm, label_postgres_node, leave_swarm, unlabel_postgres_node
 from loadtest.resilience.faults import Fault
-from loadtest.resilience.matrix import SWARM_TOPOLOGY, run_fault
+from loadtest.resilience.matrix import RATELIMIT_EXEMPT_DIR, SWARM_TOPOLOGY, run_fault
 
-# Load from the host through the published port: exempt it from the /api rate limit, as the
-# other resilience runs do (loadtest/resilience/matrix.py).
-RATELIMIT_EXEMPT_DIR = ROOT / "compose" / "loadtest" / "ratelimit-exempt"
 TARGET = "0 failed requests; every acknowledged create readable, none duplicated; store intact"
 
 
@@ -81,7 +78,7 @@ def new_stack(
             "CERTS_DIR": certs / "live",
             "REPORTS_DIR": reports,
             "POSTGRES_PASSWORD_FILE": password_file,
-            "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,
+            "RATELIMIT_EXEMPT_DIR": RATELIMIT_EXEMPT_DIR,  # load from the host: exempt from the /api rate limit
             "APP_CPUS": "1",
             "WEB_CONCURRENCY": "2",
             **compose_env,
