@@ -16,11 +16,13 @@ Words = Annotated[list[str] | None, NoDecode]  # TOPOLOGIES="a b" or "a,b", not 
 
 # The default plan: the topologies that answer the questions (loadtest/report/questions.py):
 # Gunicorn vs uvicorn --workers behind Nginx, the Nginx tax (unix socket and TCP), unix vs TCP,
-# -k asgi vs UvicornWorker, Granian vs Gunicorn; the JSON endpoint and one store-backed scenario
+# -k asgi vs UvicornWorker, Granian vs Gunicorn, what the bundle's middleware costs (gunicorn-nomw:
+# the JSON endpoint only, the report's middleware goal); the JSON endpoint and one store-backed scenario
 # (SQLite reads); wrk capacity every round, Locust (capacity on the reference, one fixed-rate
 # point) in the first round only.
 DEFAULT_TOPOLOGIES = [
     "nginx-gunicorn", "nginx-uvicorn", "gunicorn", "nginx-gunicorn-unix", "nginx-gunicorn-asgi", "nginx-granian",
+    "gunicorn-nomw",
 ]  # fmt: skip
 DEFAULT_PLAN = {
     "topologies": DEFAULT_TOPOLOGIES, "scenarios": ["api-json", "api-read"], "duration": 8, "wrk_duration": 8,

@@ -44,11 +44,13 @@ def test_default_plan_fits_the_budget_on_two_cpus(tmp_path):
     m = Matrix(LoadtestSettings(), tmp_path, costs=Costs())
     e = m.expected()
     assert 3 <= m.max_rounds <= 10 and e["planned_s"] <= 30 * 60
-    assert len(m.topologies) == 6 and {sc.name for sc in m.scenarios} == {"api-json", "api-read"}
+    assert len(m.topologies) == 7 and {sc.name for sc in m.scenarios} == {"api-json", "api-read"}
     keys = {(c.a, c.b) for c in m.comparisons}
     assert ("nginx-gunicorn", "nginx-uvicorn") in keys and ("nginx-gunicorn-unix", "gunicorn") in keys
     assert ("nginx-granian", "nginx-gunicorn") in keys and ("nginx-gunicorn-asgi", "nginx-gunicorn") in keys
-    assert ("nginx-gunicorn-unix", "nginx-gunicorn") in keys and len(m.comparisons) == 12
+    assert ("nginx-gunicorn-unix", "nginx-gunicorn") in keys and ("gunicorn", "gunicorn-nomw") in keys
+    # the middleware on the JSON endpoint only (gunicorn-nomw has no read scenario): 6 x 2 + 1
+    assert len(m.comparisons) == 13
     assert not m.fault_steps()  # no resilience unless asked
     lines = "\n".join(m.describe_plan())
     assert "expected duration" in lines and "budget: 30m 00s" in lines
