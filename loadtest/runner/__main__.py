@@ -110,7 +110,7 @@ class Matrix:
             "sut_cpus": len(self.plan.sut), "locust_workers": self.locust_workers, "quick": s.quick,
             "cpus_shared": self.plan.shared, "interleaved": True, "rounds": s.repeat, "wrk": s.wrk,
             "wrk_duration_s": self.wrk_duration, "calibration_s": s.calibration_s,
-            "idle_s": topologies.idle_window_s(s.idle_s), "probe_interval_s": topologies.probe_interval_s(),
+            "idle_s": self.rules.idle_s, "probe_interval_s": topologies.probe_interval_s(),
             "locust_rounds": s.locust_rounds, "plan": s.plan_name, "full": s.full, "adaptive": s.adaptive,
             "budget_s": s.budget if s.adaptive else None, "resilience": s.resilience,
         }  # fmt: skip
@@ -262,7 +262,7 @@ class Matrix:
                 self.fix_requests(stack, topology)
             if (v.verify or self.rules.seeds(v)) and not self.verify(stack, topology, queue.pop(0), v.verify):
                 return
-            if v.verify and self.s.idle_s:
+            if v.verify and self.rules.idle_s:
                 with self.rep.step(queue.pop(0)):
                     self.idle(stack, topology)
             for sc in v.scenarios:
@@ -308,7 +308,7 @@ class Matrix:
         return True
 
     def idle(self, stack: Stack, topology: Topology) -> None:
-        idle = measure.idle_cpu_pct(stack, topology, self.s.idle_s)
+        idle = measure.idle_cpu_pct(stack, topology, self.rules.idle_s)
         self.results["topologies"][topology.name]["idle_cpu_pct"] = idle
 
     def stack(self, topology: Topology) -> Stack:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from loadtest.bundle.stack import Stack
 from loadtest.results.locust_csv import read_csvs
-from loadtest.runner import cost, topologies
+from loadtest.runner import cost
 from loadtest.runner.cgroup import Watch
 from loadtest.runner.generators import locust, wrk
 from loadtest.runner.scenarios import Scenario
@@ -77,14 +77,13 @@ def fetch(stack: Stack, url: str, out: str) -> str | None:
 
 
 def idle_cpu_pct(stack: Stack, topology: Topology, seconds: float) -> dict[str, float]:
-    """Each service's CPU with no load over at least ``seconds`` (whole healthcheck intervals), in
-    % of one core: what the services spend on their own (timers, the metrics exporter) and
-    Docker's healthcheck probes, which run inside the containers."""
+    """Each service's CPU with no load over ``seconds`` (the plan's window: whole healthcheck
+    intervals, runner/rounds.py), in % of one core: what the services spend on their own
+    (timers, the metrics exporter) and Docker's healthcheck probes, which run inside them."""
     containers = {service: stack.container_id(service) for service in topology.services}
-    window = topologies.idle_window_s(seconds)
     with Watch(containers, interval=0.2) as watch:
         start = time.time()
-        time.sleep(window)
+        time.sleep(seconds)
         end = time.time()
     out: dict[str, float] = {}
     for service in containers:

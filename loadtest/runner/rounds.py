@@ -132,7 +132,7 @@ class Rules:
     duration: int
     wrk_duration: int
     warmup: int
-    idle_s: int
+    idle_s: float  # the idle CPU window: whole healthcheck intervals (0: none)
     calibration_s: int
     wrk: bool = True
     locust_rounds: int | None = None
@@ -141,7 +141,8 @@ class Rules:
     @classmethod
     def of(cls, s: LoadtestSettings, app: bool = False) -> "Rules":
         return cls(
-            s.adaptive, s.repeat, tuple(s.fractions), s.duration, s.wrk_duration or s.duration, s.warmup, s.idle_s,
+            s.adaptive, s.repeat, tuple(s.fractions), s.duration, s.wrk_duration or s.duration, s.warmup,
+            topologies.idle_window_s(s.idle_s) if s.idle_s else 0,
             s.calibration_s, s.wrk, s.locust_rounds, not app,
         )  # fmt: skip
 
@@ -178,7 +179,7 @@ class Rules:
         if v.verify or self.seeds(v):
             out.append(Step(plan_.VERIFY, f"{label}: {'verify' if v.verify else 'seed items'}"))
         if v.verify and self.idle_s:
-            out.append(Step(plan_.IDLE, f"{label}: idle CPU", topologies.idle_window_s(self.idle_s)))
+            out.append(Step(plan_.IDLE, f"{label}: idle CPU", self.idle_s))
         for sc in v.scenarios:
             name = f"{t.name} {sc.name} round {v.round}"
             if self.needs_warmup(sc, v.round, t):

@@ -3,13 +3,13 @@
 adding a file. Each runs as its own compose project with the generator (generator.yml)."""
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from loadtest.bundle.paths import ROOT
+from loadtest.runner.settings import parse_duration
 
 COMPOSE_DIR = ROOT / "compose" / "loadtest"
 GENERATOR = COMPOSE_DIR / "generator.yml"
@@ -17,17 +17,16 @@ TOPOLOGY_DIR = COMPOSE_DIR / "topologies"
 # Measured first: fixed-rate runs offer every topology a fraction of this one's capacity.
 REFERENCE = "nginx-gunicorn"
 SUT = COMPOSE_DIR / "sut.yml"  # the services every topology extends
-_SECONDS = re.compile(r"^(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
 def probe_interval_s(sut: Path = SUT) -> float:
     """How often Docker runs the app's healthcheck (sut.yml): each probe is an exec in the app
     container (~20 ms of CPU on 2 cores), so idle CPU is measured over whole intervals."""
     interval = (yaml.safe_load(sut.read_text())["services"]["app"].get("healthcheck") or {}).get("interval", "30s")
-    match = _SECONDS.match(str(interval))
-    if not match or not any(match.groups()):
-        raise ValueError(f"{sut}: healthcheck interval {interval!r} is not a compose duration such as 2s")
-    return 60 * int(match[1] or 0) + float(match[2] or 0)
+    try:
+        return float(parse_duration(str(interval)))
+    except ValueError:
+        raise ValueError(f"{sut}: healthcheck interval {interval!r} is not a compose duration such as 2s") from None
 
 
 def idle_window_s(seconds: float, probe_interval: float | None = None) -> float:

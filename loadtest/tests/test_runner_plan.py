@@ -100,3 +100,10 @@ def test_topologies_the_apps_image_cannot_run_are_left_out_and_said_why(tmp_path
     assert "nginx-gunicorn-asgi" in m.broken and not m.failed
     assert set(m.results["unavailable"]) == {"nginx-gunicorn-asgi"}
     assert all(v.topology.name != "nginx-gunicorn-asgi" for v in m.round_plan(1, None))
+
+
+def test_the_idle_window_is_whole_probe_intervals_and_none_when_off():
+    from loadtest.runner.rounds import Rules  # noqa: PLC0415
+
+    assert Rules.of(LoadtestSettings()).idle_s == 4.0  # the default plan's 3 s, on the 2 s probe
+    assert Rules.of(LoadtestSettings(idle_s=0)).idle_s == 0  # off: no window recorded or slept
